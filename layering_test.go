@@ -1,0 +1,95 @@
+package tartan
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/tartan-da/tartan"
+
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	out, err := exec.Command("go", append([]string{"list"}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("go list %v: %v", args, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// imports lists what the packages of this module that pkg builds on import
+// directly. Transitive standard-library imports (crypto/sha256 reading the
+// CPU features through os, say) are not the pure packages' own doing.
+func imports(t *testing.T, pkg string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, d := range goList(t, "-deps", module+"/"+pkg) {
+		if d == module || strings.HasPrefix(d, module+"/") {
+			out[d] = goList(t, "-f", `{{join .Imports " "}}`, d)
+		}
+	}
+	return out
+}
+
+// The pure packages do no I/O, keep no clock, start nothing and log
+// nothing, so the whole protocol can be tested deterministically without a
+// network (DESIGN.md §4).
+func TestPurePackagesStayPure(t *testing.T) {
+	forbidden := map[string]bool{
+		"net": true, "net/http": true, "os": true, "os/exec": true, "io/fs": true,
+		"io/ioutil": true, "log": true, "log/slog": true, "time": true,
+		"math/rand": true, "math/rand/v2": true, "syscall": true, "context": true,
+		"database/sql": true, "unsafe": true,
+	}
+	thirdParty := map[string][]string{
+		"da":       nil,
+		"erasure":  {"github.com/klauspost/reedsolomon"},
+		"sampling": nil,
+	}
+	for pkg, allowed := range thirdParty {
+		for from, imps := range imports(t, pkg) {
+			for _, imp := range imps {
+				// erasure may spread one call's work over the cores and
+				// wait for it before returning; nothing else may.
+				concurrent := from == module+"/erasure" && (imp == "sync" || imp == "runtime")
+				switch {
+				case (forbidden[imp] || imp == "sync") && !concurrent:
+					t.Errorf("%s (under %s) imports %s", from, pkg, imp)
+				case strings.HasPrefix(imp, module+"/"):
+					if rel := strings.TrimPrefix(imp, module+"/"); rel != "da" && rel != "erasure" {
+						t.Errorf("%s (under %s) imports %s: imports must point down", from, pkg, imp)
+					}
+				case strings.Contains(strings.Split(imp, "/")[0], "."):
+					ok := false
+					for _, a := range allowed {
+						ok = ok || imp == a || strings.HasPrefix(imp, a+"/")
+					}
+					if !ok {
+						t.Errorf("%s (under %s) imports third-party %s", from, pkg, imp)
+					}
+				}
+			}
+		}
+	}
+}
+
+// p2p never imports the packages that consume it (DESIGN.md §4).
+func TestImportsPointDown(t *testing.T) {
+	above := map[string][]string{
+		"da":       {"erasure", "sampling", "p2p", "api", "node"},
+		"erasure":  {"sampling", "p2p", "api", "node"},
+		"sampling": {"p2p", "api", "node"},
+		"p2p":      {"sampling", "api", "node"},
+		"api":      {"node"},
+	}
+	for pkg, banned := range above {
+		deps := goList(t, "-deps", module+"/"+pkg)
+		for _, d := range deps {
+			for _, b := range banned {
+				if d == module+"/"+b {
+					t.Errorf("%s depends on %s", pkg, b)
+				}
+			}
+		}
+	}
+}
