@@ -1,0 +1,427 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	ds "github.com/ipfs/go-datastore"
+	dsq "github.com/ipfs/go-datastore/query"
+
+	"github.com/tartan-da/tartan/da"
+)
+
+const (
+	squareExt = ".ods"
+	// tempMarker is in the name of every file being written, and in no
+	// final name; Open deletes such files.
+	tempMarker = ".tmp-"
+	// ioBuffer is the buffer between share slices and a square file.
+	ioBuffer = 256 << 10
+)
+
+func squareName(h uint64) string { return heightName(h) + squareExt }
+
+func parseSquareName(name string) (uint64, bool) {
+	base, ok := strings.CutSuffix(name, squareExt)
+	if !ok {
+		return 0, false
+	}
+	return parseHeightName(base)
+}
+
+func isTempName(name string) bool { return strings.Contains(name, tempMarker) }
+
+// squareRecord is the index record of a stored square, written only once
+// its file is complete under its final name.
+type squareRecord struct {
+	width    uint16
+	dataRoot [32]byte
+	time     time.Time // of the square's header: what Prune measures
+	size     uint64    // file length, k² · 512
+	sum      [32]byte  // SHA-256 of the file
+}
+
+// same reports whether r and o describe the same file of the same square.
+func (r *squareRecord) same(o *squareRecord) bool {
+	return r.width == o.width && r.dataRoot == o.dataRoot && r.time.Equal(o.time) && r.size == o.size && r.sum == o.sum
+}
+
+const (
+	recordVersion = 1
+	recordSize    = 1 + 2 + 32 + 8 + 8 + 32
+)
+
+func (r *squareRecord) marshal() []byte {
+	b := make([]byte, 0, recordSize)
+	b = append(b, recordVersion)
+	b = binary.BigEndian.AppendUint16(b, r.width)
+	b = append(b, r.dataRoot[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.time.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, r.size)
+	return append(b, r.sum[:]...)
+}
+
+// unmarshalRecord decodes an index record read back from the datastore,
+// failing with ErrCorrupt on any inconsistency.
+func unmarshalRecord(b []byte) (squareRecord, error) {
+	var r squareRecord
+	if len(b) != recordSize {
+		return r, fmt.Errorf("%w: square record of %d bytes, want %d", ErrCorrupt, len(b), recordSize)
+	}
+	if b[0] != recordVersion {
+		return r, fmt.Errorf("%w: square record version %d, want %d", ErrCorrupt, b[0], recordVersion)
+	}
+	r.width = binary.BigEndian.Uint16(b[1:])
+	copy(r.dataRoot[:], b[3:])
+	r.time = time.Unix(0, int64(binary.BigEndian.Uint64(b[35:]))).UTC()
+	r.size = binary.BigEndian.Uint64(b[43:])
+	copy(r.sum[:], b[51:])
+	if !validWidth(int(r.width)) {
+		return r, fmt.Errorf("%w: square record width %d", ErrCorrupt, r.width)
+	}
+	if want := uint64(r.width) * uint64(r.width) * da.ShareSize; r.size != want {
+		return r, fmt.Errorf("%w: square record of width %d says %d bytes, want %d", ErrCorrupt, r.width, r.size, want)
+	}
+	return r, nil
+}
+
+func validWidth(k int) bool { return k >= 1 && k <= da.MaxSquareWidthCap && k&(k-1) == 0 }
+
+// widthOf is k for an ODS of n shares.
+func widthOf(n int) (int, error) {
+	for k := 1; k <= da.MaxSquareWidthCap; k *= 2 {
+		if k*k == n {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: %d shares is not k² for a power of two k ≤ %d", ErrNotSquare, n, da.MaxSquareWidthCap)
+}
+
+// PutSquare stores the original data square of height: ods holds its k²
+// shares, row-major, and is not retained. The header at height must be
+// stored already (ErrNotFound otherwise) with width k and data root
+// dataRoot (ErrConflict otherwise); that ods really has that data root is
+// the caller's to check (erasure.Commit). Storing a square again replaces
+// it, which also repairs one that reads as ErrCorrupt.
+//
+// When PutSquare returns nil the square is on disk and survives a crash.
+func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte, ods []da.Share) error {
+	k, err := widthOf(len(ods))
+	if err != nil {
+		return fmt.Errorf("square %d: %w", height, err)
+	}
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	h, err := s.header(ctx, height)
+	if err != nil {
+		return fmt.Errorf("square %d: %w (store the header before its square)", height, err)
+	}
+	if h.DataRoot != dataRoot || int(h.SquareWidth) != k {
+		return fmt.Errorf("%w: square %d is %d wide with data root %x, its header says %d wide with data root %x",
+			ErrConflict, height, k, dataRoot, h.SquareWidth, h.DataRoot)
+	}
+
+	tmp, sum, err := s.writeTemp(ctx, height, ods)
+	if err != nil {
+		return err
+	}
+	rec := squareRecord{width: uint16(k), dataRoot: dataRoot, time: h.Time, size: uint64(len(ods)) * da.ShareSize, sum: sum}
+
+	s.sqMu.Lock()
+	defer s.sqMu.Unlock()
+	// A record must never describe a file other than the one under its
+	// name. Rewriting the same bytes keeps the record: through the rename
+	// the file holds the old bytes or the new, and both match it (or the
+	// old ones were corrupt, which reads still catch). Different bytes for
+	// the same data root mean one of the two writes was never verified:
+	// forget the old square before its file is replaced, so a crash before
+	// the new record leaves an unindexed file that Open deletes.
+	old, err := s.record(ctx, height)
+	keep := err == nil && old.same(&rec)
+	if err == nil && !keep {
+		err = s.ds.Delete(ctx, sqKey(height))
+	} else if errors.Is(err, ErrNotFound) || errors.Is(err, ErrCorrupt) {
+		err = nil
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("store: square %d: %w", height, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(s.dir, squareName(height))); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("store: square %d: %w", height, err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("square %d: %w", height, err)
+	}
+	if keep {
+		return nil
+	}
+	if err := s.ds.Put(ctx, sqKey(height), rec.marshal()); err != nil {
+		return fmt.Errorf("store: indexing square %d: %w", height, err)
+	}
+	return nil
+}
+
+// writeTemp writes ods to a new temporary file in the squares directory and
+// syncs it, returning its path and SHA-256. On error it leaves no file.
+func (s *Store) writeTemp(ctx context.Context, height uint64, ods []da.Share) (path string, sum [32]byte, err error) {
+	f, err := os.CreateTemp(s.dir, squareName(height)+tempMarker+"*")
+	if err != nil {
+		return "", sum, fmt.Errorf("store: square %d: %w", height, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	hash := sha256.New()
+	w := bufio.NewWriterSize(io.MultiWriter(f, hash), ioBuffer)
+	for i := range ods {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return "", sum, err
+			}
+		}
+		if _, err := w.Write(ods[i][:]); err != nil {
+			return "", sum, fmt.Errorf("store: writing square %d: %w", height, err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return "", sum, fmt.Errorf("store: writing square %d: %w", height, err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", sum, fmt.Errorf("store: syncing square %d: %w", height, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", sum, fmt.Errorf("store: writing square %d: %w", height, err)
+	}
+	hash.Sum(sum[:0])
+	return f.Name(), sum, nil
+}
+
+// Square reads back the original data square of height and the data root
+// it was stored with. The file must have the length and SHA-256 recorded
+// when it was written: any other bytes are ErrCorrupt, never returned.
+// ErrNotFound if the square was never stored or has been pruned.
+func (s *Store) Square(ctx context.Context, height uint64) (ods []da.Share, dataRoot [32]byte, err error) {
+	if err := s.enter(); err != nil {
+		return nil, dataRoot, err
+	}
+	defer s.life.RUnlock()
+	rec, err := s.record(ctx, height)
+	if err != nil {
+		return nil, dataRoot, err
+	}
+	f, err := os.Open(filepath.Join(s.dir, squareName(height)))
+	if errors.Is(err, os.ErrNotExist) {
+		// Pruned between reading the record and opening the file.
+		return nil, dataRoot, fmt.Errorf("%w: square %d", ErrNotFound, height)
+	}
+	if err != nil {
+		return nil, dataRoot, fmt.Errorf("store: square %d: %w", height, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, dataRoot, fmt.Errorf("store: square %d: %w", height, err)
+	}
+	if uint64(info.Size()) != rec.size {
+		return nil, dataRoot, fmt.Errorf("%w: square %d file has %d bytes, %d were written", ErrCorrupt, height, info.Size(), rec.size)
+	}
+	ods = make([]da.Share, int(rec.width)*int(rec.width))
+	hash := sha256.New()
+	r := bufio.NewReaderSize(f, ioBuffer)
+	for i := range ods {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, dataRoot, err
+			}
+		}
+		if _, err := io.ReadFull(r, ods[i][:]); err != nil {
+			return nil, dataRoot, fmt.Errorf("%w: square %d: reading share %d: %v", ErrCorrupt, height, i, err)
+		}
+		hash.Write(ods[i][:])
+	}
+	var sum [32]byte
+	if hash.Sum(sum[:0]); sum != rec.sum {
+		return nil, dataRoot, fmt.Errorf("%w: square %d file hashes to %x, %x was written", ErrCorrupt, height, sum, rec.sum)
+	}
+	return ods, rec.dataRoot, nil
+}
+
+// HasSquare reports whether the square of height is stored (its checksum
+// is checked only when it is read).
+func (s *Store) HasSquare(ctx context.Context, height uint64) (bool, error) {
+	if err := s.enter(); err != nil {
+		return false, err
+	}
+	defer s.life.RUnlock()
+	ok, err := s.ds.Has(ctx, sqKey(height))
+	if err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	return ok, nil
+}
+
+// DeleteSquare deletes the square of height, if stored. The header stays.
+func (s *Store) DeleteSquare(ctx context.Context, height uint64) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	s.sqMu.Lock()
+	defer s.sqMu.Unlock()
+	if err := s.deleteSquare(ctx, height); err != nil {
+		return err
+	}
+	return syncDir(s.dir)
+}
+
+// deleteSquare removes the record, then the file, so a crash in between
+// leaves an orphan file for Open to delete, never a record without a file.
+// The caller holds sqMu.
+func (s *Store) deleteSquare(ctx context.Context, height uint64) error {
+	if err := s.ds.Delete(ctx, sqKey(height)); err != nil {
+		return fmt.Errorf("store: deleting square %d: %w", height, err)
+	}
+	if err := os.Remove(filepath.Join(s.dir, squareName(height))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("store: deleting square %d: %w", height, err)
+	}
+	return nil
+}
+
+func (s *Store) record(ctx context.Context, height uint64) (squareRecord, error) {
+	b, err := s.ds.Get(ctx, sqKey(height))
+	if errors.Is(err, ds.ErrNotFound) {
+		return squareRecord{}, fmt.Errorf("%w: square %d", ErrNotFound, height)
+	}
+	if err != nil {
+		return squareRecord{}, fmt.Errorf("store: square %d: %w", height, err)
+	}
+	rec, err := unmarshalRecord(b)
+	if err != nil {
+		return rec, fmt.Errorf("square %d: %w", height, err)
+	}
+	return rec, nil
+}
+
+// Prune deletes the squares whose header time is strictly before
+// now − Window and returns how many it deleted. Squares at or after that
+// instant are never touched; with Archival it deletes nothing. Headers are
+// kept. It is idempotent, and a crash in the middle loses nothing that
+// should have been kept.
+//
+// Squares are visited in height order and the visit stops at the first
+// square inside the window: header times never decrease along a chain
+// (da.Header.VerifySuccessor), and if a caller stored ones that do, the
+// early stop only keeps a square longer.
+func (s *Store) Prune(ctx context.Context, now time.Time) (removed int, err error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer s.life.RUnlock()
+	if s.archive {
+		return 0, nil
+	}
+	cutoff := now.Add(-s.window)
+	defer func() {
+		if removed > 0 {
+			if serr := syncDir(s.dir); serr != nil && err == nil {
+				err = serr
+			}
+			s.log.Info("store: pruned squares", "removed", removed, "before", cutoff)
+		}
+	}()
+	const batch = 256
+	for {
+		recs, scanned, err := s.squareRecords(ctx, batch)
+		if err != nil {
+			return removed, err
+		}
+		done := scanned < batch
+		n := 0
+		for _, r := range recs {
+			if !r.rec.time.Before(cutoff) {
+				done = true
+				break
+			}
+			recs[n] = r
+			n++
+		}
+		s.sqMu.Lock()
+		for _, r := range recs[:n] {
+			if err = ctx.Err(); err == nil {
+				err = s.deleteSquare(ctx, r.height)
+			}
+			if err != nil {
+				break
+			}
+			removed++
+		}
+		s.sqMu.Unlock()
+		if err != nil || done {
+			return removed, err
+		}
+	}
+}
+
+type heightRecord struct {
+	height uint64
+	rec    squareRecord
+}
+
+// squareRecords returns the first limit index records in height order (all
+// if limit is 0) and how many it scanned, dropped ones included. A record that does not decode is dropped and logged: it
+// is treated as the crash leftover it must be, and its file, now unindexed,
+// is deleted by the next Open.
+func (s *Store) squareRecords(ctx context.Context, limit int) ([]heightRecord, int, error) {
+	res, err := s.ds.Query(ctx, dsq.Query{Prefix: sqPrefix, Orders: []dsq.Order{dsq.OrderByKey{}}, Limit: limit})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: %w", err)
+	}
+	entries, err := res.Rest()
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: %w", err)
+	}
+	out := make([]heightRecord, 0, len(entries))
+	for _, e := range entries {
+		key := ds.RawKey(e.Key)
+		h, ok := parseHeightName(key.BaseNamespace())
+		rec, rerr := unmarshalRecord(e.Value)
+		if ok && rerr == nil {
+			out = append(out, heightRecord{h, rec})
+			continue
+		}
+		s.log.Warn("store: dropping an undecodable square record", "key", e.Key, "err", rerr)
+		if err := s.ds.Delete(ctx, key); err != nil {
+			return nil, 0, fmt.Errorf("store: %w", err)
+		}
+	}
+	return out, len(entries), nil
+}
+
+// syncDir makes renames and removals in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("store: syncing %s: %w", dir, err)
+	}
+	return nil
+}
