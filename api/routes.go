@@ -1,0 +1,412 @@
+package api
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/erasure"
+)
+
+func (s *Server) register() {
+	s.handle("GET /health", s.health)
+	s.handle("GET /v1/node", s.node)
+	s.handle("GET /v1/headers/head", s.head)
+	s.handle("GET /v1/headers/{height}", s.header)
+	s.handle("GET /v1/headers/{height}/dah", s.dah)
+	s.handle("GET /v1/shares/{height}/{row}/{col}", s.share)
+	s.handle("POST /v1/blobs", s.submit)
+	s.handle("GET /v1/blobs/{height}", s.blobs)
+	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}", s.blob)
+	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}/proof", s.blobProof)
+}
+
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, map[string]string{"status": "ok"})
+}
+
+func (s *Server) node(w http.ResponseWriter, r *http.Request) {
+	if s.svc.Node == nil {
+		writeError(w, ErrNotServed)
+		return
+	}
+	info, err := s.svc.Node.Info(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if info.Listen == nil {
+		info.Listen = []string{}
+	}
+	writeJSON(w, info)
+}
+
+// HeaderJSON is a header in the API's shape.
+type HeaderJSON struct {
+	ChainID     string    `json:"chain_id"`
+	Height      uint64    `json:"height"`
+	Time        time.Time `json:"time"`
+	PrevHash    string    `json:"prev_hash"`
+	SquareWidth int       `json:"square_width"`
+	DataRoot    string    `json:"data_root"`
+	Hash        string    `json:"hash"`
+	Producer    string    `json:"producer"`
+	Signature   string    `json:"signature"`
+}
+
+// NewHeaderJSON converts a header to its API shape.
+func NewHeaderJSON(h *da.Header) HeaderJSON {
+	hash := h.Hash()
+	return HeaderJSON{
+		ChainID: h.ChainID, Height: h.Height, Time: h.Time.UTC(),
+		PrevHash: hex.EncodeToString(h.PrevHash[:]), SquareWidth: int(h.SquareWidth),
+		DataRoot: hex.EncodeToString(h.DataRoot[:]), Hash: hex.EncodeToString(hash[:]),
+		Producer: hex.EncodeToString(h.Producer), Signature: hex.EncodeToString(h.Signature),
+	}
+}
+
+func (s *Server) head(w http.ResponseWriter, r *http.Request) {
+	if s.svc.Headers == nil {
+		writeError(w, ErrNotServed)
+		return
+	}
+	h, err := s.svc.Headers.Head(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, NewHeaderJSON(h))
+}
+
+func (s *Server) header(w http.ResponseWriter, r *http.Request) {
+	height, err := pathHeight(r)
+	if err == nil && s.svc.Headers == nil {
+		err = ErrNotServed
+	}
+	var h *da.Header
+	if err == nil {
+		h, err = s.svc.Headers.Header(r.Context(), height)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, NewHeaderJSON(h))
+}
+
+// DAHJSON is the data availability header in the API's shape.
+type DAHJSON struct {
+	RowRoots []string `json:"row_roots"`
+	ColRoots []string `json:"col_roots"`
+}
+
+func hexNodes(nodes []da.NMTNode) []string {
+	out := make([]string, len(nodes))
+	for i := range nodes {
+		out[i] = hex.EncodeToString(nodes[i][:])
+	}
+	return out
+}
+
+func (s *Server) dah(w http.ResponseWriter, r *http.Request) {
+	height, err := pathHeight(r)
+	if err == nil && s.svc.Headers == nil {
+		err = ErrNotServed
+	}
+	var d *erasure.DAH
+	if err == nil {
+		d, err = s.svc.Headers.DAH(r.Context(), height)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, DAHJSON{RowRoots: hexNodes(d.RowRoots), ColRoots: hexNodes(d.ColRoots)})
+}
+
+func (s *Server) share(w http.ResponseWriter, r *http.Request) {
+	height, err := pathHeight(r)
+	var row, col int
+	if err == nil {
+		row, err = pathIndex(r, "row")
+	}
+	if err == nil {
+		col, err = pathIndex(r, "col")
+	}
+	if err == nil && s.svc.Shares == nil {
+		err = ErrNotServed
+	}
+	var sample *erasure.Sample
+	if err == nil {
+		sample, err = s.svc.Shares.Sample(r.Context(), height, row, col)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, erasure.SampleJSON{Height: height, Sample: sample})
+}
+
+// BlobJSON is a blob in the API's shape.
+type BlobJSON struct {
+	Namespace    string `json:"namespace,omitempty"`
+	Data         []byte `json:"data"`
+	Commitment   string `json:"commitment"`
+	ShareVersion uint8  `json:"share_version"`
+	Signer       string `json:"signer,omitempty"`
+	Index        int    `json:"index"`
+}
+
+type submitRequest struct {
+	Blobs []struct {
+		Namespace    string `json:"namespace"`
+		Data         []byte `json:"data"`
+		ShareVersion uint8  `json:"share_version"`
+		Signer       string `json:"signer"`
+	} `json:"blobs"`
+	Timeout string `json:"timeout"`
+}
+
+// SubmitResult answers POST /v1/blobs.
+type SubmitResult struct {
+	Height      uint64   `json:"height"`
+	Commitments []string `json:"commitments"`
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	if s.svc.Blobs == nil {
+		writeError(w, ErrNotServed)
+		return
+	}
+	blobs, timeout, err := s.parseSubmit(w, r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	commitments := make([]string, len(blobs))
+	for i := range blobs {
+		c, err := da.CreateCommitment(&blobs[i])
+		if err != nil {
+			writeError(w, fmt.Errorf("blob %d: %w", i, err))
+			return
+		}
+		commitments[i] = hex.EncodeToString(c[:])
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	height, err := s.svc.Blobs.Submit(ctx, blobs)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: not included within %s; resubmitting the same blob will not include it twice: %w", ErrTimeout, timeout, err)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, SubmitResult{Height: height, Commitments: commitments})
+}
+
+func (s *Server) parseSubmit(w http.ResponseWriter, r *http.Request) ([]da.Blob, time.Duration, error) {
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	var req submitRequest
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, 0, &httpError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
+				err: fmt.Errorf("request body exceeds %d bytes", tooBig.Limit)}
+		}
+		return nil, 0, badRequest("bad_json", fmt.Errorf("request body is not the expected JSON: %w", err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, 0, badRequest("bad_json", errors.New("request body has data after the JSON object"))
+	}
+	if len(req.Blobs) == 0 {
+		return nil, 0, badRequest("no_blobs", errors.New("blobs: the list is empty; give at least one {namespace, data}"))
+	}
+	timeout := s.cfg.SubmitTimeout
+	if req.Timeout != "" {
+		d, err := time.ParseDuration(req.Timeout)
+		if err != nil || d <= 0 || d > s.cfg.MaxSubmitTimeout {
+			return nil, 0, badRequest("bad_timeout", fmt.Errorf("timeout %q: want a positive Go duration up to %s", req.Timeout, s.cfg.MaxSubmitTimeout))
+		}
+		timeout = d
+	}
+	blobs := make([]da.Blob, len(req.Blobs))
+	for i, b := range req.Blobs {
+		ns, err := da.ParseNamespace(b.Namespace)
+		if err != nil {
+			return nil, 0, badRequest("bad_namespace", fmt.Errorf("blobs[%d].namespace: %w", i, err))
+		}
+		var signer []byte
+		if b.Signer != "" {
+			if signer, err = hex.DecodeString(b.Signer); err != nil {
+				return nil, 0, badRequest("bad_signer", fmt.Errorf("blobs[%d].signer: not hex: %w", i, err))
+			}
+		}
+		if blobs[i], err = da.NewBlob(ns, b.Data, b.ShareVersion, signer); err != nil {
+			return nil, 0, fmt.Errorf("blobs[%d]: %w", i, err)
+		}
+	}
+	return blobs, timeout, nil
+}
+
+// BlobsJSON answers GET /v1/blobs/{height}.
+type BlobsJSON struct {
+	Height    uint64              `json:"height"`
+	Namespace string              `json:"namespace"`
+	Blobs     []BlobJSON          `json:"blobs"`
+	Proof     *NamespaceProofJSON `json:"proof,omitempty"`
+}
+
+// namespaceBlobs reads a namespace at a height and parses its blobs.
+func (s *Server) namespaceBlobs(r *http.Request) (uint64, da.Namespace, *erasure.NamespaceData, []BlobJSON, error) {
+	var ns da.Namespace
+	height, err := pathHeight(r)
+	if err != nil {
+		return 0, ns, nil, nil, err
+	}
+	nsText := r.PathValue("namespace")
+	if nsText == "" {
+		nsText = r.URL.Query().Get("namespace")
+		if nsText == "" {
+			return 0, ns, nil, nil, badRequest("bad_namespace", errors.New("namespace: missing; give ?namespace= with 58 or 20 hex characters"))
+		}
+	}
+	if ns, err = da.ParseNamespace(nsText); err != nil {
+		return 0, ns, nil, nil, badRequest("bad_namespace", fmt.Errorf("namespace: %w", err))
+	}
+	if s.svc.Blobs == nil {
+		return 0, ns, nil, nil, ErrNotServed
+	}
+	nd, err := s.svc.Blobs.NamespaceData(r.Context(), height, ns)
+	if err != nil {
+		return 0, ns, nil, nil, err
+	}
+	parsed, err := da.BlobsFromShares(nd.Shares())
+	if err != nil {
+		return 0, ns, nil, nil, fmt.Errorf("namespace %s at height %d does not parse into blobs: %w", ns, height, err)
+	}
+	k, err := s.width(r.Context(), height)
+	if err != nil {
+		return 0, ns, nil, nil, err
+	}
+	first := nd.FirstIndex(k)
+	out := make([]BlobJSON, len(parsed))
+	for i := range parsed {
+		c, err := da.CreateCommitment(&parsed[i].Blob)
+		if err != nil {
+			return 0, ns, nil, nil, err
+		}
+		out[i] = BlobJSON{Data: parsed[i].Data, Commitment: hex.EncodeToString(c[:]),
+			ShareVersion: parsed[i].ShareVersion, Index: first + parsed[i].Start}
+		if len(parsed[i].Signer) > 0 {
+			out[i].Signer = hex.EncodeToString(parsed[i].Signer)
+		}
+	}
+	return height, ns, nd, out, nil
+}
+
+func (s *Server) blobs(w http.ResponseWriter, r *http.Request) {
+	height, ns, nd, blobs, err := s.namespaceBlobs(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := BlobsJSON{Height: height, Namespace: ns.String(), Blobs: blobs}
+	if wantProof(r) {
+		out.Proof = newNamespaceProofJSON(nd)
+	}
+	writeJSON(w, out)
+}
+
+func (s *Server) findBlob(r *http.Request) (uint64, *erasure.NamespaceData, BlobJSON, error) {
+	want, err := hex.DecodeString(r.PathValue("commitment"))
+	if err != nil || len(want) != 32 {
+		return 0, nil, BlobJSON{}, badRequest("bad_commitment", errors.New("commitment: want 64 lowercase hex characters"))
+	}
+	height, ns, nd, blobs, err := s.namespaceBlobs(r)
+	if err != nil {
+		return 0, nil, BlobJSON{}, err
+	}
+	for _, b := range blobs {
+		if b.Commitment == hex.EncodeToString(want) {
+			b.Namespace = ns.String()
+			return height, nd, b, nil
+		}
+	}
+	return 0, nil, BlobJSON{}, fmt.Errorf("%w: no blob with commitment %x in namespace %s at height %d", ErrNotFound, want, ns, height)
+}
+
+func (s *Server) blob(w http.ResponseWriter, r *http.Request) {
+	_, nd, b, err := s.findBlob(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if !wantProof(r) {
+		writeJSON(w, b)
+		return
+	}
+	writeJSON(w, struct {
+		BlobJSON
+		Proof *NamespaceProofJSON `json:"proof"`
+	}{b, newNamespaceProofJSON(nd)})
+}
+
+func (s *Server) blobProof(w http.ResponseWriter, r *http.Request) {
+	height, _, b, err := s.findBlob(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	shares := da.SparseShareCount(len(b.Data), b.ShareVersion)
+	p, err := s.svc.Blobs.BlobProof(r.Context(), height, b.Index, b.Index+shares)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, newBlobProofJSON(height, p))
+}
+
+func wantProof(r *http.Request) bool {
+	v := r.URL.Query().Get("proof")
+	return v == "true" || v == "1"
+}
+
+func pathHeight(r *http.Request) (uint64, error) {
+	v := r.PathValue("height")
+	h, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || h == 0 {
+		return 0, badRequest("bad_height", fmt.Errorf("height %q: want a positive integer", v))
+	}
+	return h, nil
+}
+
+func pathIndex(r *http.Request, name string) (int, error) {
+	v := r.PathValue(name)
+	i, err := strconv.Atoi(v)
+	if err != nil || i < 0 || i >= 2*erasure.MaxWidth {
+		return 0, badRequest("bad_"+name, fmt.Errorf("%s %q: want an integer in [0, 2k)", name, v))
+	}
+	return i, nil
+}
+
+// width is the ODS width k at a height, from its header.
+func (s *Server) width(ctx context.Context, height uint64) (int, error) {
+	if s.svc.Headers == nil {
+		return 0, ErrNotServed
+	}
+	h, err := s.svc.Headers.Header(ctx, height)
+	if err != nil {
+		return 0, err
+	}
+	return int(h.SquareWidth), nil
+}
