@@ -68,14 +68,30 @@ func (d *DAH) LeafHashes() [][32]byte {
 func (d *DAH) DataRoot() [32]byte { return da.MerkleRootOfHashes(d.LeafHashes()) }
 
 // AxisRoot computes the NMT root of one row or column of a square of width
-// k from its 2k cells. It fails if Q0 namespaces are out of order.
+// k from its 2k cells. It fails, naming the axis and index, if Q0
+// namespaces are out of order (da.ErrUnsortedNamespace, SPEC §5.4).
 func AxisRoot(h *da.NMTHasher, k int, a Axis, idx int, cells []da.Share) (da.NMTNode, error) {
 	leaves := AxisLeaves(h, k, idx, cells, nil)
-	root, err := h.NMTRoot(leaves)
-	if err != nil {
-		return root, fmt.Errorf("erasure: %s %d: %w", a, idx, err)
+	if err := checkLeafOrder(leaves); err != nil {
+		return da.NMTNode{}, fmt.Errorf("erasure: %s %d: %w", a, idx, err)
 	}
-	return root, nil
+	n := len(leaves)
+	if n == 0 || n&(n-1) != 0 {
+		// Not an EDS axis: the general (unbalanced) tree.
+		root, err := h.NMTRoot(leaves)
+		if err != nil {
+			return root, fmt.Errorf("erasure: %s %d: %w", a, idx, err)
+		}
+		return root, nil
+	}
+	// Sorted leaves make every inner node well formed: reduce the perfect
+	// tree in place without re-checking each pair.
+	for ; n > 1; n /= 2 {
+		for i := range n / 2 {
+			h.InnerInto(&leaves[i], &leaves[2*i], &leaves[2*i+1])
+		}
+	}
+	return leaves[0], nil
 }
 
 // AxisLeaves hashes the 2k cells of axis index idx into NMT leaf nodes,
@@ -88,21 +104,10 @@ func AxisLeaves(h *da.NMTHasher, k, idx int, cells []da.Share, dst []da.NMTNode)
 	return dst
 }
 
-// Commit computes the DAH of an EDS. It fails if a Q0 row or column has
-// namespaces out of order.
+// Commit computes the DAH of an EDS, hashing each cell once and spreading
+// the work over the CPU cores. It fails, naming the axis and index, if a Q0
+// row or column has namespaces out of order (da.ErrUnsortedNamespace). A
+// caller committing many squares should keep an Extender instead.
 func Commit(e *EDS) (*DAH, error) {
-	w := 2 * e.k
-	h := da.NewNMTHasher()
-	d := &DAH{RowRoots: make([]da.NMTNode, w), ColRoots: make([]da.NMTNode, w)}
-	col := make([]da.Share, w)
-	var err error
-	for i := range w {
-		if d.RowRoots[i], err = AxisRoot(h, e.k, Row, i, e.Row(i)); err != nil {
-			return nil, err
-		}
-		if d.ColRoots[i], err = AxisRoot(h, e.k, Col, i, e.Col(i, col)); err != nil {
-			return nil, err
-		}
-	}
-	return d, nil
+	return NewExtender(0).Commit(e)
 }

@@ -21,6 +21,9 @@ type edsVector struct {
 }
 
 func TestEDSVectors(t *testing.T) {
+	// One Extender for every width, as a producer whose square size
+	// changes from block to block would use it.
+	x := NewExtender(0)
 	for _, k := range []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512} {
 		t.Run(fmt.Sprintf("k=%d", k), func(t *testing.T) {
 			if k >= 256 && testing.Short() {
@@ -61,6 +64,18 @@ func TestEDSVectors(t *testing.T) {
 					t.Fatalf("data root equals pitfall %s", name)
 				}
 			}
+			// The one-pass path gives the same square and roots.
+			e2, dah2, err := x.ExtendAndCommit(ods)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := vectors.SharesHash(e2.Shares()); hex.EncodeToString(got[:]) != v.EDSSHA256 {
+				t.Fatalf("ExtendAndCommit: EDS hash %x, want %s", got, v.EDSSHA256)
+			}
+			if root2 := dah2.DataRoot(); hex.EncodeToString(root2[:]) != v.DataRoot {
+				t.Fatalf("ExtendAndCommit: data root %x, want %s", root2, v.DataRoot)
+			}
+			x.Recycle(e2)
 		})
 	}
 }
