@@ -1,0 +1,185 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/node/store"
+)
+
+// chain is a node's view of the header chain: the verified headers it has
+// stored, up to its local head, and the highest height it has heard of
+// (the network head). Every role has one; headers enter it from gossip,
+// from range sync, or (producer) from the block loop.
+type chain struct {
+	id       string
+	producer ed25519.PublicKey
+	store    *store.Store
+	log      *slog.Logger
+
+	mu      sync.Mutex // guards the fields below
+	head    *da.Header // highest height stored with every height below it; nil before the first
+	network uint64     // highest valid height heard of, ≥ head
+	changed chan struct{}
+}
+
+func newChain(ctx context.Context, g *Genesis, st *store.Store, log *slog.Logger) (*chain, error) {
+	pub, err := g.ProducerKey()
+	if err != nil {
+		return nil, err
+	}
+	c := &chain{id: g.ChainID, producer: pub, store: st, log: log, changed: make(chan struct{})}
+	head, err := st.Head(ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		c.head, c.network = head, head.Height
+	}
+	return c, nil
+}
+
+// Head is the local head, nil before the first block.
+func (c *chain) Head() *da.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.head
+}
+
+// Heights are the local and network heads.
+func (c *chain) Heights() (local, network uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.head != nil {
+		local = c.head.Height
+	}
+	return local, c.network
+}
+
+// Changed is closed at the next change of either head.
+func (c *chain) Changed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.changed
+}
+
+func (c *chain) broadcastLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// Errors of header acceptance.
+var (
+	errHeaderGap    = errors.New("node: header is ahead of the local head")
+	errHeaderForked = errors.New("node: header conflicts with the stored chain")
+)
+
+// check verifies h against the chain without storing it: signature, and,
+// where the chain has the neighbouring height, the link. A header above
+// head+1 is not an error here (errHeaderGap from Add): it says the network
+// is ahead.
+func (c *chain) check(ctx context.Context, h *da.Header) error {
+	if h.ChainID != c.id {
+		return fmt.Errorf("%w: chain %q, this node follows %q", da.ErrHeaderSequence, h.ChainID, c.id)
+	}
+	if err := h.Verify(c.producer); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	head := c.head
+	c.mu.Unlock()
+	switch {
+	case head == nil || h.Height > head.Height+1:
+		return nil
+	case h.Height == head.Height+1:
+		return h.VerifySuccessor(head)
+	}
+	stored, err := c.store.Header(ctx, h.Height)
+	if err != nil {
+		return err
+	}
+	if sh, hh := stored.Hash(), h.Hash(); !bytes.Equal(sh[:], hh[:]) {
+		return fmt.Errorf("%w: height %d is %x here, %x offered", errHeaderForked, h.Height, sh, hh)
+	}
+	return nil
+}
+
+// Add verifies and stores the next header. A header at or below the head
+// that matches the stored one is accepted again without effect; one above
+// head+1 raises the network head and returns errHeaderGap, so the caller
+// syncs the heights between.
+func (c *chain) Add(ctx context.Context, h *da.Header) error {
+	if err := c.check(ctx, h); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.head != nil && h.Height <= c.head.Height {
+		return nil
+	}
+	if h.Height > c.network {
+		c.network = h.Height
+		c.broadcastLocked()
+	}
+	// The first header a node stores must be height 1: without a trusted
+	// checkpoint nothing else can be linked to the genesis.
+	if (c.head == nil && h.Height != 1) || (c.head != nil && h.Height != c.head.Height+1) {
+		return fmt.Errorf("%w: height %d, local head %d", errHeaderGap, h.Height, c.localLocked())
+	}
+	if c.head != nil {
+		if err := h.VerifySuccessor(c.head); err != nil {
+			return err
+		}
+	}
+	if err := c.store.PutHeader(ctx, h); err != nil {
+		return err
+	}
+	c.head = h
+	c.broadcastLocked()
+	return nil
+}
+
+func (c *chain) localLocked() uint64 {
+	if c.head == nil {
+		return 0
+	}
+	return c.head.Height
+}
+
+// SawHeight records that the network has reached height (from a verified
+// header the node could not link yet).
+func (c *chain) SawHeight(height uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if height > c.network {
+		c.network = height
+		c.broadcastLocked()
+	}
+}
+
+// Header reads a stored header.
+func (c *chain) Header(ctx context.Context, height uint64) (*da.Header, error) {
+	return c.store.Header(ctx, height)
+}
+
+// WaitHeight blocks until the local head reaches height or ctx ends.
+func (c *chain) WaitHeight(ctx context.Context, height uint64) error {
+	for {
+		ch := c.Changed()
+		if local, _ := c.Heights(); local >= height {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/erasure"
+	"github.com/tartan-da/tartan/node/store"
+	"github.com/tartan-da/tartan/p2p"
+)
+
+// Options are what a node takes from its caller rather than its files.
+type Options struct {
+	Logger  *slog.Logger
+	Version string
+	// SquareCacheBytes bounds the verified squares kept in memory for
+	// serving; zero means 256 MiB.
+	SquareCacheBytes int
+}
+
+// Node is one Tartan node of any role. New prepares it; Run runs it.
+type Node struct {
+	dir     string
+	cfg     *Config
+	genesis *Genesis
+	opts    Options
+	log     *slog.Logger
+
+	store   *store.Store
+	chain   *chain
+	squares *squares
+	host    *p2p.Host
+	headers *p2p.HeaderTopic
+	api     *api.Server
+	apiLn   net.Listener
+
+	// producer only
+	key      ed25519.PrivateKey
+	pool     *pool
+	extender *erasure.Extender // used by the block loop only
+
+	// syncKick wakes the header sync loop early.
+	syncKick chan struct{}
+
+	closeOnce sync.Once
+}
+
+// New loads the node in dir (written by Init): config, genesis, keys and
+// store. It binds the p2p and REST listeners but starts no goroutine of
+// its own.
+func New(ctx context.Context, dir string, o Options) (*Node, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SquareCacheBytes == 0 {
+		o.SquareCacheBytes = 256 << 20
+	}
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	g, err := LoadGenesis(filepath.Join(dir, GenesisFile))
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{dir: dir, cfg: cfg, genesis: g, opts: o, syncKick: make(chan struct{}, 1),
+		log: o.Logger.With("role", string(cfg.Role))}
+	if cfg.Role == RoleProducer {
+		if n.key, err = LoadProducerKey(filepath.Join(dir, ProducerKeyFile)); err != nil {
+			return nil, err
+		}
+		want, _ := g.ProducerKey()
+		if !want.Equal(n.key.Public()) {
+			return nil, fmt.Errorf("%w: %s does not hold the genesis producer's key", ErrConfig, ProducerKeyFile)
+		}
+		n.pool = newPool(cfg.PoolBytes, g.MaxSquareWidth)
+		n.extender = erasure.NewExtender(0)
+	}
+	scfg := store.DefaultConfig()
+	scfg.Window, scfg.Archival, scfg.Logger = cfg.Window.D(), cfg.Archival, n.log
+	if n.store, err = store.Open(ctx, filepath.Join(dir, StoreDir), scfg); err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Node, error) {
+		n.Close()
+		return nil, err
+	}
+	if n.chain, err = newChain(ctx, g, n.store, n.log); err != nil {
+		return fail(err)
+	}
+	n.squares = newSquares(n.store, o.SquareCacheBytes)
+	nodeKey, err := LoadOrCreateNodeKey(filepath.Join(dir, NodeKeyFile))
+	if err != nil {
+		return fail(err)
+	}
+	pcfg := p2p.DefaultConfig()
+	pcfg.ChainID, pcfg.ListenAddrs, pcfg.BootstrapPeers = g.ChainID, cfg.Listen, cfg.Bootstrap
+	if cfg.Role == RoleLight {
+		pcfg.DHTMode = p2p.DHTClient
+	}
+	if n.host, err = p2p.New(pcfg, nodeKey, n.log); err != nil {
+		return fail(err)
+	}
+	if n.headers, err = n.host.JoinHeaders(n.validateHeader, n.receiveHeader); err != nil {
+		return fail(err)
+	}
+	n.host.ServeHeaders(headerSource{n.store})
+	n.serveProtocols()
+	acfg := api.DefaultConfig()
+	acfg.Addr = cfg.API
+	if n.api, err = api.New(acfg, n.services(), n.log); err != nil {
+		return fail(err)
+	}
+	if n.apiLn, err = net.Listen("tcp", cfg.API); err != nil {
+		return fail(fmt.Errorf("node: REST API: %w", err))
+	}
+	return n, nil
+}
+
+// Run runs the node until ctx ends, then stops everything it started and
+// closes the node. It returns the first error that stopped it early.
+func (n *Node) Run(ctx context.Context) error {
+	defer n.Close()
+	ln := n.apiLn
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	run := func(name string, f func(context.Context) error) {
+		wg.Go(func() {
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				errOnce.Do(func() { firstErr = fmt.Errorf("%s: %w", name, err) })
+				cancel()
+			}
+		})
+	}
+	run("p2p", n.host.Run)
+	run("api", func(ctx context.Context) error { return n.api.Serve(ctx, ln) })
+	run("prune", n.pruneLoop)
+	switch n.cfg.Role {
+	case RoleProducer:
+		run("producer", n.produceLoop)
+	case RoleFull:
+		run("header sync", n.syncLoop)
+		run("square sync", n.squareLoop)
+	case RoleLight:
+		run("header sync", n.syncLoop)
+	}
+	n.log.Info("node running", "chain", n.genesis.ChainID, "api", ln.Addr().String(), "peer", n.host.ID().String())
+	wg.Wait()
+	return firstErr
+}
+
+// Close releases the host and the store; Run calls it on return.
+func (n *Node) Close() error {
+	var err error
+	n.closeOnce.Do(func() {
+		if n.apiLn != nil {
+			n.apiLn.Close() // already closed when Run served on it
+		}
+		if n.host != nil {
+			err = n.host.Close()
+		}
+		if n.store != nil {
+			err = errors.Join(err, n.store.Close())
+		}
+	})
+	return err
+}
+
+// pruneLoop deletes squares that left the storage window, hourly.
+func (n *Node) pruneLoop(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if removed, err := n.store.Prune(ctx, time.Now()); err != nil {
+			n.log.Warn("pruning failed", "err", err)
+		} else if removed > 0 {
+			n.log.Info("pruned squares", "count", removed)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// APIAddr is the REST API's bound address, host:port.
+func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
+
+// PeerID is the node's libp2p identity.
+func (n *Node) PeerID() string { return n.host.ID().String() }
+
+// P2PAddrs are the node's full libp2p multiaddrs (…/p2p/<id>).
+func (n *Node) P2PAddrs() []string {
+	var out []string
+	for _, a := range n.host.Addrs() {
+		out = append(out, a.String())
+	}
+	return out
+}

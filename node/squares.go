@@ -1,0 +1,112 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/erasure"
+	"github.com/tartan-da/tartan/node/store"
+)
+
+// square is a verified block's extended square with what serving it needs.
+type square struct {
+	height uint64
+	eds    *erasure.EDS
+	dah    *erasure.DAH
+	prover *erasure.Prover
+}
+
+func (s *square) bytes() int { return len(s.eds.Shares()) * da.ShareSize * 5 / 4 } // EDS plus the prover's trees
+
+// ErrBadSquare: a square does not match its header's data root.
+var ErrBadSquare = errors.New("node: square does not match the header's data root")
+
+// newSquare extends and commits ods and checks the result against the
+// header, so nothing unverified is ever served.
+func newSquare(h *da.Header, ods []da.Share) (*square, error) {
+	eds, err := erasure.Extend(ods)
+	if err != nil {
+		return nil, err
+	}
+	if eds.Width() != int(h.SquareWidth) {
+		return nil, fmt.Errorf("%w: width %d, header says %d", ErrBadSquare, eds.Width(), h.SquareWidth)
+	}
+	dah, err := erasure.Commit(eds)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadSquare, err)
+	}
+	if dah.DataRoot() != h.DataRoot {
+		return nil, fmt.Errorf("%w: height %d", ErrBadSquare, h.Height)
+	}
+	return fromEDS(h.Height, eds, dah)
+}
+
+func fromEDS(height uint64, eds *erasure.EDS, dah *erasure.DAH) (*square, error) {
+	p, err := erasure.NewProver(eds, dah)
+	if err != nil {
+		return nil, err
+	}
+	return &square{height: height, eds: eds, dah: dah, prover: p}, nil
+}
+
+// squares caches the most recent verified squares in memory, within a
+// byte budget, and loads older ones from the store on demand. Recent
+// squares are what samplers ask for; keeping their EDS and proof trees
+// spares recomputing them per request.
+type squares struct {
+	store  *store.Store
+	budget int
+
+	mu      sync.Mutex // guards the fields below
+	entries map[uint64]*square
+	used    int
+}
+
+func newSquares(st *store.Store, budget int) *squares {
+	return &squares{store: st, budget: budget, entries: map[uint64]*square{}}
+}
+
+// Put caches a verified square, evicting the lowest heights past the budget.
+func (c *squares) Put(sq *square) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.entries[sq.height]; ok {
+		c.used -= old.bytes()
+	}
+	c.entries[sq.height] = sq
+	c.used += sq.bytes()
+	for c.used > c.budget && len(c.entries) > 1 {
+		lowest := sq.height
+		for h := range c.entries {
+			lowest = min(lowest, h)
+		}
+		c.used -= c.entries[lowest].bytes()
+		delete(c.entries, lowest)
+	}
+}
+
+// Get returns the square of header h from memory or from the store;
+// store.ErrNotFound if this node does not hold it.
+func (c *squares) Get(ctx context.Context, h *da.Header) (*square, error) {
+	c.mu.Lock()
+	sq, ok := c.entries[h.Height]
+	c.mu.Unlock()
+	if ok {
+		return sq, nil
+	}
+	ods, root, err := c.store.Square(ctx, h.Height)
+	if err != nil {
+		return nil, err
+	}
+	if root != h.DataRoot {
+		return nil, fmt.Errorf("%w: stored square %d has data root %x", ErrBadSquare, h.Height, root)
+	}
+	if sq, err = newSquare(h, ods); err != nil {
+		return nil, err
+	}
+	c.Put(sq)
+	return sq, nil
+}
