@@ -103,7 +103,15 @@ func (n *Node) syncOnce(ctx context.Context) bool {
 		if err != nil {
 			continue
 		}
-		if err := p2p.VerifyHeaders(n.chain.Head(), hs, n.chain.producer); err != nil {
+		// Link to the stored header below the answer, not to the head:
+		// gossip may have moved the head while the request was out.
+		var prev *da.Header
+		if hs[0].Height > 1 {
+			if prev, err = n.chain.Header(ctx, hs[0].Height-1); err != nil {
+				continue
+			}
+		}
+		if err := p2p.VerifyHeaders(prev, hs, n.chain.producer); err != nil {
 			n.host.Penalize(p, p2p.OffenceInvalid, err)
 			continue
 		}

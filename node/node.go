@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tartan-da/tartan/api"
@@ -46,6 +47,9 @@ type Node struct {
 	key      ed25519.PrivateKey
 	pool     *pool
 	extender *erasure.Extender // used by the block loop only
+
+	// producerPeer is the peer that last accepted a forwarded submission.
+	producerPeer atomic.Value // peer.ID
 
 	// syncKick wakes the header sync loop early.
 	syncKick chan struct{}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/p2p"
 )
 
 // pool holds the producer's pending submissions, bounded in bytes. A
@@ -101,7 +101,9 @@ func (p *pool) Add(blobs []da.Blob) (*submission, error) {
 		return q, nil
 	}
 	if p.bytes+s.bytes > p.maxBytes {
-		return nil, fmt.Errorf("%w: %d of %d bytes pending", api.ErrPoolFull, p.bytes, p.maxBytes)
+		// Both sentinels: the REST API answers 503, and a peer that
+		// forwarded the blobs learns the same.
+		return nil, fmt.Errorf("%w (%w): %d of %d bytes pending", api.ErrPoolFull, p2p.ErrPoolFull, p.bytes, p.maxBytes)
 	}
 	p.pending = append(p.pending, s)
 	p.byKey[s.key] = s
@@ -176,5 +178,3 @@ func (p *pool) Stats() (submissions int, bytes int64) {
 	defer p.mu.Unlock()
 	return len(p.pending), p.bytes
 }
-
-var errNotProducer = errors.New("node: this node is not the producer")

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +42,11 @@ func startNode(t *testing.T, dir string, o InitOptions) (*Node, func()) {
 func runNode(t *testing.T, dir string) (*Node, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	n, err := New(ctx, dir, Options{Version: "test"})
+	o := Options{Version: "test"}
+	if os.Getenv("TARTAN_TEST_LOG") != "" {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("dir", filepath.Base(dir))
+	}
+	n, err := New(ctx, dir, o)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

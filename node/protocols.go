@@ -1,13 +1,190 @@
 package node
 
-import "context"
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/erasure"
+	"github.com/tartan-da/tartan/node/store"
+	"github.com/tartan-da/tartan/p2p"
+)
 
 // serveProtocols registers the request/response protocols this role
-// serves besides header ranges.
-func (n *Node) serveProtocols() {}
+// serves besides header ranges: squares and their proofs (producer, full
+// nodes) and blob submission (producer).
+func (n *Node) serveProtocols() {
+	if n.cfg.Role == RoleLight {
+		return
+	}
+	n.host.ServeSquares(squareSource{n})
+	if n.cfg.Role == RoleProducer {
+		n.host.ServeSubmissions(blobService{n})
+	}
+}
 
-// squareLoop fetches the square of every stored header (full nodes).
+// squareSource serves verified squares to peers.
+type squareSource struct{ n *Node }
+
+// held returns a square this node holds, as p2p.ErrNotFound otherwise.
+func (s squareSource) held(ctx context.Context, height uint64) (*square, error) {
+	local, _ := s.n.chain.Heights()
+	if height == 0 || height > local {
+		return nil, fmt.Errorf("%w: height %d", p2p.ErrNotFound, height)
+	}
+	h, err := s.n.chain.Header(ctx, height)
+	if err != nil {
+		return nil, fmt.Errorf("%w: header %d: %v", p2p.ErrNotFound, height, err)
+	}
+	sq, err := s.n.squares.Get(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: square %d", p2p.ErrNotFound, height)
+	}
+	return sq, err
+}
+
+func (s squareSource) ODS(ctx context.Context, height uint64) ([]da.Share, error) {
+	sq, err := s.held(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	return sq.eds.ODS(), nil
+}
+
+func (s squareSource) Samples(ctx context.Context, height uint64, cells []p2p.Cell) ([]*erasure.Sample, error) {
+	sq, err := s.held(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*erasure.Sample, len(cells))
+	for i, c := range cells {
+		if out[i], err = sq.prover.Sample(int(c.Row), int(c.Col), erasure.Row); err != nil {
+			return nil, fmt.Errorf("%w: cell (%d, %d): %v", p2p.ErrMalformed, c.Row, c.Col, err)
+		}
+	}
+	return out, nil
+}
+
+func (s squareSource) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*erasure.NamespaceData, error) {
+	sq, err := s.held(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	return sq.prover.NamespaceData(ns)
+}
+
+func (s squareSource) BlobProof(ctx context.Context, height uint64, start, end int) (*erasure.BlobProof, error) {
+	sq, err := s.held(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	p, err := sq.prover.BlobProof(start, end)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", p2p.ErrMalformed, err)
+	}
+	return p, nil
+}
+
+// peersInRandomOrder spreads requests over the peers.
+func (n *Node) peersInRandomOrder() []peer.ID {
+	ps := n.host.Peers()
+	rand.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+	return ps
+}
+
+// fromPeers runs try against peers until one succeeds. A peer whose answer
+// fails verification is penalised by try itself; the last error is
+// returned when every peer failed.
+func (n *Node) fromPeers(ctx context.Context, what string, try func(ctx context.Context, p peer.ID) error) error {
+	err := fmt.Errorf("%w: no peers to ask for %s", api.ErrUnavailable, what)
+	for _, p := range n.peersInRandomOrder() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		e := try(rctx, p)
+		cancel()
+		if e == nil {
+			return nil
+		}
+		err = fmt.Errorf("%w: %s: %w", api.ErrUnavailable, what, e)
+	}
+	return err
+}
+
+// syncedKey records how far a full node holds every square.
+const syncedKey = "full/synced"
+
+// squareLoop fetches, verifies and stores the square of every stored
+// header (full nodes), in height order, as headers arrive.
 func (n *Node) squareLoop(ctx context.Context) error {
-	<-ctx.Done()
-	return nil
+	var synced uint64
+	if b, err := n.store.Meta(ctx, syncedKey); err == nil && len(b) == 8 {
+		synced = binary.BigEndian.Uint64(b)
+	}
+	retry := time.NewTimer(0)
+	defer retry.Stop()
+	for {
+		changed := n.chain.Changed()
+		local, _ := n.chain.Heights()
+		progressed := false
+		for synced < local && ctx.Err() == nil {
+			if err := n.fetchSquare(ctx, synced+1); err != nil {
+				if ctx.Err() == nil {
+					n.log.Debug("square not fetched yet", "height", synced+1, "err", err)
+				}
+				break
+			}
+			synced++
+			progressed = true
+			if err := n.store.PutMeta(ctx, syncedKey, binary.BigEndian.AppendUint64(nil, synced)); err != nil {
+				return err
+			}
+		}
+		if !progressed && synced < local {
+			retry.Reset(200 * time.Millisecond)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+		case <-retry.C:
+		}
+	}
+}
+
+// fetchSquare gets the square of a stored header from peers, verifies it
+// against the data root and stores it. A peer whose square does not match
+// is penalised.
+func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
+	if ok, err := n.store.HasSquare(ctx, height); err != nil || ok {
+		return err
+	}
+	h, err := n.chain.Header(ctx, height)
+	if err != nil {
+		return err
+	}
+	return n.fromPeers(ctx, fmt.Sprintf("square %d", height), func(ctx context.Context, p peer.ID) error {
+		ods, err := n.host.RequestODS(ctx, p, height, int(h.SquareWidth))
+		if err != nil {
+			return err
+		}
+		sq, err := newSquare(h, ods)
+		if err != nil {
+			n.host.Penalize(p, p2p.OffenceInvalid, err)
+			return err
+		}
+		if err := n.store.PutSquare(ctx, height, h.DataRoot, ods); err != nil {
+			return err
+		}
+		n.squares.Put(sq)
+		return nil
+	})
 }

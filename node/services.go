@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
+	"github.com/tartan-da/tartan/p2p"
 )
 
 // The node's answers to the REST API (api.Services). Errors are mapped to
@@ -112,28 +115,134 @@ type blobService struct{ n *Node }
 
 func (s blobService) Submit(ctx context.Context, blobs []da.Blob) (uint64, error) {
 	n := s.n
-	if n.pool == nil {
-		return 0, fmt.Errorf("%w: forwarding to the producer is not wired yet", api.ErrNotServed)
+	if n.pool != nil {
+		sub, err := n.pool.Add(blobs)
+		if err != nil {
+			return 0, err
+		}
+		return sub.Wait(ctx)
 	}
-	sub, err := n.pool.Add(blobs)
+	// Check what the producer would refuse before forwarding, so a client
+	// gets its 400 or 413 from here.
+	for i := range blobs {
+		if err := blobs[i].Validate(); err != nil {
+			return 0, fmt.Errorf("blob %d: %w", i, err)
+		}
+	}
+	if limit := n.genesis.MaxSquareWidth * n.genesis.MaxSquareWidth; worstShares(blobs) > limit {
+		return 0, fmt.Errorf("%w: the blobs take more than the %d shares of a %d×%d square", da.ErrBlobTooLarge, limit, n.genesis.MaxSquareWidth, n.genesis.MaxSquareWidth)
+	}
+	height, err := n.forward(ctx, blobs)
 	if err != nil {
 		return 0, err
 	}
-	return sub.Wait(ctx)
+	// Answer once this node has the block too, so the client can read the
+	// blob back from here at once.
+	if err := n.chain.WaitHeight(ctx, height); err != nil {
+		return 0, err
+	}
+	return height, nil
+}
+
+// forward sends a submission to the producer, trying the peer that took
+// the last one first.
+func (n *Node) forward(ctx context.Context, blobs []da.Blob) (uint64, error) {
+	peers := n.peersInRandomOrder()
+	if last, ok := n.producerPeer.Load().(peer.ID); ok {
+		peers = append([]peer.ID{last}, peers...)
+	}
+	err := fmt.Errorf("%w: not connected to the producer", api.ErrUnavailable)
+	for _, p := range peers {
+		height, e := n.host.SubmitBlobs(ctx, p, blobs)
+		switch {
+		case e == nil:
+			n.producerPeer.Store(p)
+			return height, nil
+		case ctx.Err() != nil:
+			return 0, ctx.Err()
+		case errors.Is(e, p2p.ErrBusy):
+			return 0, fmt.Errorf("%w: the producer's pool is full: %w", api.ErrPoolFull, e)
+		case errors.Is(e, da.ErrBlobTooLarge):
+			return 0, fmt.Errorf("the producer refused the blobs: %w", e)
+		case errors.Is(e, p2p.ErrSubmitRejected):
+			return 0, fmt.Errorf("%w: the producer refused the blobs: %w", api.ErrBadRequest, e)
+		}
+		err = fmt.Errorf("%w: forwarding to the producer: %w", api.ErrUnavailable, e)
+	}
+	return 0, err
 }
 
 func (s blobService) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*erasure.NamespaceData, error) {
-	sq, err := s.n.square(ctx, height)
+	n := s.n
+	sq, err := n.square(ctx, height)
+	if err == nil {
+		return sq.prover.NamespaceData(ns)
+	}
+	if !n.canFetch(err) {
+		return nil, err
+	}
+	h, err := n.header(ctx, height)
 	if err != nil {
 		return nil, err
 	}
-	return sq.prover.NamespaceData(ns)
+	var out *erasure.NamespaceData
+	err = n.fromPeers(ctx, fmt.Sprintf("namespace %s at height %d", ns, height), func(ctx context.Context, p peer.ID) error {
+		nd, err := n.host.RequestNamespaceData(ctx, p, height, ns)
+		if err != nil {
+			return err
+		}
+		if nd.Namespace != ns {
+			err = fmt.Errorf("asked for namespace %s, got %s", ns, nd.Namespace)
+		} else {
+			err = nd.Verify(h.DataRoot, int(h.SquareWidth))
+		}
+		if err != nil {
+			n.host.Penalize(p, p2p.OffenceInvalid, err)
+			return err
+		}
+		out = nd
+		return nil
+	})
+	return out, err
 }
 
 func (s blobService) BlobProof(ctx context.Context, height uint64, start, end int) (*erasure.BlobProof, error) {
-	sq, err := s.n.square(ctx, height)
+	n := s.n
+	sq, err := n.square(ctx, height)
+	if err == nil {
+		return sq.prover.BlobProof(start, end)
+	}
+	if !n.canFetch(err) {
+		return nil, err
+	}
+	h, err := n.header(ctx, height)
 	if err != nil {
 		return nil, err
 	}
-	return sq.prover.BlobProof(start, end)
+	var out *erasure.BlobProof
+	err = n.fromPeers(ctx, fmt.Sprintf("blob proof at height %d", height), func(ctx context.Context, p peer.ID) error {
+		bp, err := n.host.RequestBlobProof(ctx, p, height, start, end)
+		if err != nil {
+			return err
+		}
+		if bp.Start != start || bp.End != end {
+			err = fmt.Errorf("asked for shares [%d, %d), got [%d, %d)", start, end, bp.Start, bp.End)
+		} else {
+			err = bp.Verify(h.DataRoot, int(h.SquareWidth))
+		}
+		if err != nil {
+			n.host.Penalize(p, p2p.OffenceInvalid, err)
+			return err
+		}
+		out = bp
+		return nil
+	})
+	return out, err
+}
+
+// canFetch reports whether data this node lacks locally may be fetched
+// from peers: light nodes hold no squares, and a full node may not have
+// fetched a recent one yet.
+func (n *Node) canFetch(err error) bool {
+	return n.cfg.Role != RoleProducer && (errors.Is(err, api.ErrNotServed) || errors.Is(err, api.ErrNotYet) || errors.Is(err, api.ErrPruned))
 }

@@ -1,0 +1,304 @@
+package p2p
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/tartan-da/tartan/da"
+)
+
+// Blob submission, /tartan/<chain-id>/submit/v1 (DESIGN.md §5, §8): a node
+// that is not the producer forwards its clients' blobs to the producer and
+// waits for their inclusion.
+//
+// Request, integers big-endian:
+//
+//	version(1)=1 ‖ count(2) ‖ count × blob
+//	blob = namespace(29) ‖ shareVersion(1) ‖ [signer(20) if shareVersion ≠ 0] ‖ dataLen(4) ‖ data
+//
+// Every blob must pass da.Blob.Validate; a request that does not decode is
+// malformed and costs the sender a penalty.
+//
+// Answer (status OK at the framework level; the producer's verdict is in
+// the payload, so that refusing blobs never penalises the forwarder, who
+// relays its clients' input):
+//
+//	result(1) ‖ height(8)           result 0: included at height ≥ 1
+//	result(1) ‖ reason(≤ 256 bytes) results 1–4, reason is UTF-8 for logs
+const (
+	submitVersion = 1
+	// SubmitMaxBlobs is the most blobs one submission may carry.
+	SubmitMaxBlobs = 4096
+	// SubmitMaxDataSize bounds the total blob data of one submission.
+	SubmitMaxDataSize = 32 << 20
+
+	submitBlobHeader  = da.NamespaceSize + 1 + 4
+	submitMaxRequest  = 1 + 2 + SubmitMaxBlobs*(submitBlobHeader+da.SignerSize) + SubmitMaxDataSize
+	submitMaxReason   = 256
+	submitMaxResponse = 1 + max(8, submitMaxReason)
+	// submitTimeout is the stream deadline: inclusion may take several
+	// blocks; the caller's ctx still ends a submission early.
+	submitTimeout = 10 * time.Minute
+)
+
+// Submission results.
+const (
+	submitIncluded byte = 0
+	submitPoolFull byte = 1
+	submitInvalid  byte = 2
+	submitTooLarge byte = 3
+	submitTimedOut byte = 4
+)
+
+// Submission errors; wrapped with details, test with errors.Is.
+var (
+	// ErrPoolFull: the producer cannot take more blobs now; nothing was
+	// kept. A BlobSink returns it (wrapped) when its pool is full; at the
+	// forwarding node it comes back wrapping both ErrPoolFull and ErrBusy:
+	// retry later (HTTP 503).
+	ErrPoolFull = errors.New("p2p: producer's blob pool is full")
+	// ErrSubmitRejected: the blobs are refused and retrying cannot help
+	// (HTTP 400; also wrapping da.ErrBlobTooLarge when they are too large,
+	// HTTP 413). A BlobSink returns it, or a da validation error, for blobs
+	// it refuses; SubmitBlobs also returns it for blobs it will not send.
+	ErrSubmitRejected = errors.New("p2p: blob submission rejected")
+)
+
+// BlobSink accepts blob submissions (the producer). Submit blocks until
+// the blobs are included and returns the height. Its errors reach the
+// submitting node as: ErrPoolFull → ErrPoolFull and ErrBusy;
+// da.ErrBlobTooLarge → ErrSubmitRejected and da.ErrBlobTooLarge;
+// ErrSubmitRejected or a da blob or namespace error → ErrSubmitRejected;
+// context.DeadlineExceeded → ErrTimeout; anything else → ErrPeerFailed.
+type BlobSink interface {
+	Submit(ctx context.Context, blobs []da.Blob) (uint64, error)
+}
+
+func (h *Host) submitProtocol() Protocol {
+	return Protocol{
+		ID:              h.ProtocolID("submit", "v1"),
+		MaxRequestSize:  submitMaxRequest,
+		MaxResponseSize: submitMaxResponse,
+		Timeout:         max(h.cfg.StreamTimeout, submitTimeout),
+	}
+}
+
+// checkSubmission checks what the request format bounds: 1 to
+// SubmitMaxBlobs blobs of at most SubmitMaxDataSize bytes in all, each
+// valid.
+func checkSubmission(blobs []da.Blob) error {
+	if len(blobs) == 0 || len(blobs) > SubmitMaxBlobs {
+		return fmt.Errorf("%d blobs, want 1 to %d", len(blobs), SubmitMaxBlobs)
+	}
+	total := 0
+	for i := range blobs {
+		if err := blobs[i].Validate(); err != nil {
+			return fmt.Errorf("blob %d: %w", i, err)
+		}
+		if total += len(blobs[i].Data); total > SubmitMaxDataSize {
+			return fmt.Errorf("%w: more than %d bytes of blob data in one submission", da.ErrBlobTooLarge, SubmitMaxDataSize)
+		}
+	}
+	return nil
+}
+
+// encodeSubmission encodes blobs that passed checkSubmission.
+func encodeSubmission(blobs []da.Blob) []byte {
+	n := 3
+	for i := range blobs {
+		n += submitBlobHeader + len(blobs[i].Signer) + len(blobs[i].Data)
+	}
+	b := append(make([]byte, 0, n), submitVersion)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(blobs)))
+	for i := range blobs {
+		bl := &blobs[i]
+		b = append(b, bl.Namespace[:]...)
+		b = append(b, bl.ShareVersion)
+		if bl.ShareVersion != da.ShareVersionZero {
+			b = append(b, bl.Signer...)
+		}
+		b = binary.BigEndian.AppendUint32(b, uint32(len(bl.Data)))
+		b = append(b, bl.Data...)
+	}
+	return b
+}
+
+// decodeSubmission decodes a request from untrusted bytes. The blobs refer
+// to b without copying it.
+func decodeSubmission(b []byte) ([]da.Blob, error) {
+	if len(b) < 3 {
+		return nil, fmt.Errorf("%w: submission of %d bytes", ErrMalformed, len(b))
+	}
+	if b[0] != submitVersion {
+		return nil, fmt.Errorf("%w: submission version %d, want %d", ErrMalformed, b[0], submitVersion)
+	}
+	n := int(binary.BigEndian.Uint16(b[1:]))
+	b = b[3:]
+	// Every blob takes at least its header and one byte of data: check
+	// the count against what is left before allocating.
+	if n == 0 || n > SubmitMaxBlobs || n*(submitBlobHeader+1) > len(b) {
+		return nil, fmt.Errorf("%w: submission of %d blobs in %d bytes, want 1 to %d", ErrMalformed, n, len(b), SubmitMaxBlobs)
+	}
+	blobs := make([]da.Blob, n)
+	total := 0
+	for i := range blobs {
+		bl := &blobs[i]
+		if len(b) < da.NamespaceSize+1 {
+			return nil, fmt.Errorf("%w: submission ends inside blob %d", ErrMalformed, i)
+		}
+		copy(bl.Namespace[:], b)
+		bl.ShareVersion = b[da.NamespaceSize]
+		b = b[da.NamespaceSize+1:]
+		if bl.ShareVersion != da.ShareVersionZero {
+			if bl.ShareVersion != da.ShareVersionOne && bl.ShareVersion != da.ShareVersionTwo {
+				return nil, fmt.Errorf("%w: blob %d: share version %d", ErrMalformed, i, bl.ShareVersion)
+			}
+			if len(b) < da.SignerSize {
+				return nil, fmt.Errorf("%w: submission ends inside blob %d's signer", ErrMalformed, i)
+			}
+			bl.Signer = b[:da.SignerSize:da.SignerSize]
+			b = b[da.SignerSize:]
+		}
+		if len(b) < 4 {
+			return nil, fmt.Errorf("%w: submission ends inside blob %d's length", ErrMalformed, i)
+		}
+		l := binary.BigEndian.Uint32(b)
+		b = b[4:]
+		if uint64(l) > uint64(len(b)) {
+			return nil, fmt.Errorf("%w: blob %d of %d bytes, %d left", ErrMalformed, i, l, len(b))
+		}
+		if total += int(l); total > SubmitMaxDataSize {
+			return nil, fmt.Errorf("%w: more than %d bytes of blob data", ErrMalformed, SubmitMaxDataSize)
+		}
+		bl.Data = b[:l:l]
+		b = b[l:]
+		if err := bl.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: blob %d: %w", ErrMalformed, i, err)
+		}
+	}
+	if len(b) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the last blob", ErrMalformed, len(b))
+	}
+	return blobs, nil
+}
+
+// blobRefusals are the errors of da that mean the blobs themselves are
+// refused.
+var blobRefusals = []error{
+	da.ErrBlobEmpty, da.ErrSignerLength, da.ErrShareVersion, da.ErrFibreBlob,
+	da.ErrNamespaceLength, da.ErrNamespaceVersion, da.ErrNamespacePrefix, da.ErrNamespaceReserved,
+}
+
+// encodeSubmitResult turns the sink's answer into the protocol's answer;
+// errors that are none of the verdicts fail the request.
+func encodeSubmitResult(height uint64, err error) ([]byte, error) {
+	if err == nil {
+		if height == 0 {
+			return nil, errors.New("p2p: blob sink reported inclusion at height 0")
+		}
+		return binary.BigEndian.AppendUint64([]byte{submitIncluded}, height), nil
+	}
+	result := byte(0xff)
+	switch {
+	case errors.Is(err, ErrPoolFull):
+		result = submitPoolFull
+	case errors.Is(err, da.ErrBlobTooLarge):
+		result = submitTooLarge
+	case errors.Is(err, ErrSubmitRejected):
+		result = submitInvalid
+	case errors.Is(err, context.DeadlineExceeded):
+		result = submitTimedOut
+	default:
+		for _, r := range blobRefusals {
+			if errors.Is(err, r) {
+				result = submitInvalid
+			}
+		}
+	}
+	if result == 0xff {
+		return nil, err
+	}
+	return append([]byte{result}, truncateUTF8(strings.ToValidUTF8(err.Error(), "?"), submitMaxReason)...), nil
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// decodeSubmitResult decodes the producer's answer from untrusted bytes.
+// It returns the height, or the producer's verdict as an error; a bad
+// answer is ErrMalformed.
+func decodeSubmitResult(b []byte) (uint64, error) {
+	if len(b) == 0 {
+		return 0, fmt.Errorf("%w: empty submission answer", ErrMalformed)
+	}
+	reason := b[1:]
+	if b[0] != submitIncluded && (len(reason) > submitMaxReason || !utf8.Valid(reason)) {
+		return 0, fmt.Errorf("%w: submission answer's reason is %d bytes or not UTF-8", ErrMalformed, len(reason))
+	}
+	switch b[0] {
+	case submitIncluded:
+		if len(b) != 9 {
+			return 0, fmt.Errorf("%w: inclusion answer of %d bytes, want 9", ErrMalformed, len(b))
+		}
+		height := binary.BigEndian.Uint64(b[1:])
+		if height == 0 {
+			return 0, fmt.Errorf("%w: inclusion at height 0", ErrMalformed)
+		}
+		return height, nil
+	case submitPoolFull:
+		return 0, fmt.Errorf("%w (%w): %q", ErrPoolFull, ErrBusy, reason)
+	case submitInvalid:
+		return 0, fmt.Errorf("%w: %q", ErrSubmitRejected, reason)
+	case submitTooLarge:
+		return 0, fmt.Errorf("%w: %w: %q", ErrSubmitRejected, da.ErrBlobTooLarge, reason)
+	case submitTimedOut:
+		return 0, fmt.Errorf("%w: the producer did not include the blobs in time: %q", ErrTimeout, reason)
+	}
+	return 0, fmt.Errorf("%w: unknown submission result %d", ErrMalformed, b[0])
+}
+
+// ServeSubmissions registers the blob-submission protocol on the producer.
+// The sink is called with the stream's context, which ends at the
+// protocol's deadline (10 minutes) or when the host closes.
+func (h *Host) ServeSubmissions(sink BlobSink) {
+	h.Handle(h.submitProtocol(), func(ctx context.Context, _ peer.ID, b []byte) ([]byte, error) {
+		blobs, err := decodeSubmission(b)
+		if err != nil {
+			return nil, err
+		}
+		return encodeSubmitResult(sink.Submit(ctx, blobs))
+	})
+}
+
+// SubmitBlobs forwards blobs to the producer to and waits for their
+// inclusion, until ctx ends (or the protocol's 10-minute deadline). Blobs
+// that do not validate, more than SubmitMaxBlobs of them or more than
+// SubmitMaxDataSize bytes are refused here with ErrSubmitRejected (and
+// da.ErrBlobTooLarge for the sizes), without a request. See BlobSink for
+// how the producer's refusals come back.
+func (h *Host) SubmitBlobs(ctx context.Context, to peer.ID, blobs []da.Blob) (uint64, error) {
+	if err := checkSubmission(blobs); err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrSubmitRejected, err)
+	}
+	var height uint64
+	err := h.call(ctx, to, h.submitProtocol(), encodeSubmission(blobs), func(b []byte) (err error) {
+		height, err = decodeSubmitResult(b)
+		return err
+	})
+	return height, err
+}
