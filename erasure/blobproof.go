@@ -123,7 +123,7 @@ func (b *BlobProof) Verify(dataRoot [32]byte, k int) error {
 			return err
 		}
 		off := r*k + lo - b.Start
-		if err := row.Proof.VerifyShares(nil, &row.Root, 2*k, b.Namespace, b.Shares[off:off+hi-lo]); err != nil {
+		if err := row.Proof.VerifyShares(&row.Root, 2*k, b.Namespace, b.Shares[off:off+hi-lo]); err != nil {
 			return fmt.Errorf("row %d: %w", r, err)
 		}
 	}

@@ -207,7 +207,7 @@ func (n *NamespaceData) Verify(dataRoot [32]byte, k int) error {
 		if row.Proof.IsEmpty() {
 			return fmt.Errorf("%w: empty proof for row %d whose range contains the namespace", ErrNamespaceIncomplete, row.Row)
 		}
-		if err := row.Proof.VerifyNamespace(nil, &row.Root, 2*k, ns, row.Shares); err != nil {
+		if err := row.Proof.VerifyNamespace(&row.Root, 2*k, ns, row.Shares); err != nil {
 			return fmt.Errorf("row %d: %w", row.Row, err)
 		}
 	}

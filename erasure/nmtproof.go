@@ -432,10 +432,9 @@ func (p *NMTProof) run(v *nmtVerifier, root *da.NMTNode, total int) error {
 // inclusion check only (no namespace completeness); an absence proof is
 // rejected.
 //
-// The verifiers take h for symmetry with the provers but hash on the stack
-// (through a hash.Hash the shares would escape to the heap), so h may be
-// nil.
-func (p *NMTProof) VerifyLeaves(h *da.NMTHasher, root *da.NMTNode, total int, leaves []da.NMTNode) error {
+// Verifiers hash on the stack rather than through a da.NMTHasher: through
+// a hash.Hash the shares would escape to the heap.
+func (p *NMTProof) VerifyLeaves(root *da.NMTNode, total int, leaves []da.NMTNode) error {
 	if p.LeafHash != nil {
 		return fmt.Errorf("%w: absence proof used as an inclusion proof", ErrProofShape)
 	}
@@ -454,8 +453,8 @@ func (p *NMTProof) VerifyLeaves(h *da.NMTHasher, root *da.NMTNode, total int, le
 // VerifyShares checks that shares, each pushed as ns ‖ share (SPEC §6: the
 // share's own namespace in Q0, ParityNamespace elsewhere), are the leaves
 // [Start, End) of the tree of total leaves with the given root. Inclusion
-// only; h may be nil. It allocates nothing on success.
-func (p *NMTProof) VerifyShares(h *da.NMTHasher, root *da.NMTNode, total int, ns da.Namespace, shares []da.Share) error {
+// only. It allocates nothing on success.
+func (p *NMTProof) VerifyShares(root *da.NMTNode, total int, ns da.Namespace, shares []da.Share) error {
 	if p.LeafHash != nil {
 		return fmt.Errorf("%w: absence proof used as an inclusion proof", ErrProofShape)
 	}
@@ -474,7 +473,7 @@ func (p *NMTProof) VerifyShares(h *da.NMTHasher, root *da.NMTNode, total int, ns
 // formed, bounds the node count before hashing, takes completeness from
 // the nodes' real positions (GHSA-r9fq-g486-v8pg) and requires an absence
 // proof's leaf to be a leaf node (min = max).
-func (p *NMTProof) VerifyNamespace(h *da.NMTHasher, root *da.NMTNode, total int, ns da.Namespace, shares []da.Share) error {
+func (p *NMTProof) VerifyNamespace(root *da.NMTNode, total int, ns da.Namespace, shares []da.Share) error {
 	if err := root.Validate(); err != nil {
 		return fmt.Errorf("%w: root: %w", ErrProofShape, err)
 	}

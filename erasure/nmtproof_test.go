@@ -173,13 +173,13 @@ func TestNMTProofVectors(t *testing.T) {
 				if got.Start != want.Start || got.End != want.End || !sameNodes(got.Nodes, want.Nodes) || got.LeafHash != nil {
 					t.Fatalf("%s proof differs from Celestia's", c.axis)
 				}
-				if err := want.VerifyShares(h, &root, 2*k, ns, []da.Share{share}); err != nil {
+				if err := want.VerifyShares(&root, 2*k, ns, []da.Share{share}); err != nil {
 					t.Fatalf("%s: vector proof rejected: %v", c.axis, err)
 				}
-				if err := want.VerifyShares(nil, &root, 2*k, ns, []da.Share{share}); err != nil {
+				if err := want.VerifyShares(&root, 2*k, ns, []da.Share{share}); err != nil {
 					t.Fatalf("%s: vector proof rejected without hasher: %v", c.axis, err)
 				}
-				if err := want.VerifyLeaves(h, &root, 2*k, leaves[c.pos:c.pos+1]); err != nil {
+				if err := want.VerifyLeaves(&root, 2*k, leaves[c.pos:c.pos+1]); err != nil {
 					t.Fatalf("%s: vector proof rejected on leaves: %v", c.axis, err)
 				}
 				// The other namespace must fail (Q0 vs parity).
@@ -187,7 +187,7 @@ func TestNMTProofVectors(t *testing.T) {
 				if ns == da.ParityNamespace {
 					other = share.Namespace()
 				}
-				if err := want.VerifyShares(h, &root, 2*k, other, []da.Share{share}); !errors.Is(err, ErrProofRoot) && !errors.Is(err, ErrProofShape) {
+				if err := want.VerifyShares(&root, 2*k, other, []da.Share{share}); !errors.Is(err, ErrProofRoot) && !errors.Is(err, ErrProofShape) {
 					t.Fatalf("%s: wrong leaf namespace: got %v, want a rejection", c.axis, err)
 				}
 
@@ -257,13 +257,13 @@ func TestNamespaceProofVectors(t *testing.T) {
 			if (got.LeafHash == nil) != (want.LeafHash == nil) || (got.LeafHash != nil && *got.LeafHash != *want.LeafHash) {
 				t.Fatal("leaf hash differs from Celestia's")
 			}
-			if err := want.VerifyNamespace(h, &root, 2*k, ns, shares); err != nil {
+			if err := want.VerifyNamespace(&root, 2*k, ns, shares); err != nil {
 				t.Fatalf("vector proof rejected: %v", err)
 			}
 			// A neighbouring namespace must not verify with the same proof.
 			other := ns
 			other[da.NamespaceSize-1] ^= 1
-			if err := want.VerifyNamespace(h, &root, 2*k, other, shares); err == nil {
+			if err := want.VerifyNamespace(&root, 2*k, other, shares); err == nil {
 				t.Fatal("proof accepted for another namespace")
 			}
 		})
@@ -313,11 +313,11 @@ func TestNMTRangeProofProperties(t *testing.T) {
 				if len(p.Nodes) > maxRangeNodes(n) {
 					t.Fatalf("n=%d [%d,%d): %d nodes", n, start, end, len(p.Nodes))
 				}
-				if err := p.VerifyLeaves(h, &root, n, leaves[start:end]); err != nil {
+				if err := p.VerifyLeaves(&root, n, leaves[start:end]); err != nil {
 					t.Fatalf("n=%d [%d,%d): %v", n, start, end, err)
 				}
 				if end == start+1 {
-					if err := p.VerifyShares(nil, &root, n, nss[start], shares[start:end]); err != nil {
+					if err := p.VerifyShares(&root, n, nss[start], shares[start:end]); err != nil {
 						t.Fatalf("n=%d [%d,%d) shares: %v", n, start, end, err)
 					}
 				}
@@ -344,7 +344,7 @@ func TestNMTRangeProofProperties(t *testing.T) {
 					if bad.name == "shift" && (bad.p.End > n || (bad.p.Start == start)) {
 						continue
 					}
-					if err := bad.p.VerifyLeaves(h, &root, bad.total, leaves[start:end]); err == nil {
+					if err := bad.p.VerifyLeaves(&root, bad.total, leaves[start:end]); err == nil {
 						t.Fatalf("n=%d [%d,%d): %s accepted", n, start, end, bad.name)
 					}
 				}
@@ -386,11 +386,11 @@ func TestNamespaceProofProperties(t *testing.T) {
 						want = append(want, shares[i])
 					}
 				}
-				if err := p.VerifyNamespace(h, &root, n, ns, want); err != nil {
+				if err := p.VerifyNamespace(&root, n, ns, want); err != nil {
 					t.Fatalf("n=%d trial %d ns %d: %v", n, trial, q, err)
 				}
 				if len(want) > 0 {
-					if err := p.VerifyNamespace(h, &root, n, ns, want[1:]); err == nil {
+					if err := p.VerifyNamespace(&root, n, ns, want[1:]); err == nil {
 						t.Fatalf("n=%d ns %d: a share dropped but accepted", n, q)
 					}
 					if p.Start > 0 {
@@ -399,7 +399,7 @@ func TestNamespaceProofProperties(t *testing.T) {
 						if len(want) > 1 {
 							bad := p
 							bad.Start++
-							if err := bad.VerifyNamespace(h, &root, n, ns, want[1:]); err == nil {
+							if err := bad.VerifyNamespace(&root, n, ns, want[1:]); err == nil {
 								t.Fatalf("n=%d ns %d: narrowed range accepted", n, q)
 							}
 						}
@@ -407,7 +407,7 @@ func TestNamespaceProofProperties(t *testing.T) {
 					if len(want) > 1 {
 						bad := p
 						bad.End--
-						if err := bad.VerifyNamespace(h, &root, n, ns, want[:len(want)-1]); err == nil {
+						if err := bad.VerifyNamespace(&root, n, ns, want[:len(want)-1]); err == nil {
 							t.Fatalf("n=%d ns %d: range narrowed on the right accepted", n, q)
 						}
 					}
@@ -417,7 +417,7 @@ func TestNamespaceProofProperties(t *testing.T) {
 					}
 					// The empty proof must not stand in for an absence proof.
 					empty := NMTProof{}
-					if err := empty.VerifyNamespace(h, &root, n, ns, nil); !errors.Is(err, ErrNamespaceIncomplete) {
+					if err := empty.VerifyNamespace(&root, n, ns, nil); !errors.Is(err, ErrNamespaceIncomplete) {
 						t.Fatalf("n=%d ns %d: empty proof inside the range: %v", n, q, err)
 					}
 				}
@@ -426,7 +426,7 @@ func TestNamespaceProofProperties(t *testing.T) {
 				if len(want) > 0 && p.End < n && nss[p.End] != da.ParityNamespace {
 					bad, _ := ProveRange(h, leaves, p.Start, p.End+1)
 					w2 := append(append([]da.Share{}, want...), shares[p.End])
-					if err := bad.VerifyNamespace(h, &root, n, ns, w2); err == nil {
+					if err := bad.VerifyNamespace(&root, n, ns, w2); err == nil {
 						t.Fatalf("n=%d ns %d: range with a foreign share accepted", n, q)
 					}
 				}
@@ -458,17 +458,17 @@ func TestNamespaceProofLeftNodesRunOut(t *testing.T) {
 	if err != nil || good.Start != 4 || good.End != 8 {
 		t.Fatalf("proof %+v, %v", good, err)
 	}
-	if err := good.VerifyNamespace(h, &root, 8, ns2, shares[4:]); err != nil {
+	if err := good.VerifyNamespace(&root, 8, ns2, shares[4:]); err != nil {
 		t.Fatal(err)
 	}
 	// Prove only [6,8) for ns2 while [4,6) also holds ns2.
 	part, _ := ProveRange(h, leaves, 6, 8)
-	if err := part.VerifyNamespace(h, &root, 8, ns2, shares[6:]); !errors.Is(err, ErrNamespaceIncomplete) {
+	if err := part.VerifyNamespace(&root, 8, ns2, shares[6:]); !errors.Is(err, ErrNamespaceIncomplete) {
 		t.Fatalf("partial range: %v, want ErrNamespaceIncomplete", err)
 	}
 	// Too few nodes for the claimed range.
 	short := NMTProof{Start: 6, End: 8, Nodes: part.Nodes[1:]}
-	if err := short.VerifyNamespace(h, &root, 8, ns2, shares[6:]); !errors.Is(err, ErrProofShape) && !errors.Is(err, ErrNamespaceIncomplete) {
+	if err := short.VerifyNamespace(&root, 8, ns2, shares[6:]); !errors.Is(err, ErrProofShape) && !errors.Is(err, ErrNamespaceIncomplete) {
 		t.Fatalf("nodes running out: %v, want a rejection", err)
 	}
 }
@@ -486,12 +486,12 @@ func TestNMTProofRejectsMalformed(t *testing.T) {
 	bad.Nodes = append([]da.NMTNode{}, p.Nodes...)
 	// min > max in a node.
 	bad.Nodes[0][0] = 0xFF
-	if err := bad.VerifyLeaves(h, &root, 16, leaves[3:4]); !errors.Is(err, ErrProofShape) || !errors.Is(err, da.ErrNMTNode) {
+	if err := bad.VerifyLeaves(&root, 16, leaves[3:4]); !errors.Is(err, ErrProofShape) || !errors.Is(err, da.ErrNMTNode) {
 		t.Fatalf("malformed node: %v", err)
 	}
 	badRoot := root
 	badRoot[0] = 0xFF
-	if err := p.VerifyLeaves(h, &badRoot, 16, leaves[3:4]); !errors.Is(err, ErrProofShape) {
+	if err := p.VerifyLeaves(&badRoot, 16, leaves[3:4]); !errors.Is(err, ErrProofShape) {
 		t.Fatalf("malformed root: %v", err)
 	}
 	for _, c := range []struct{ start, end, total int }{
@@ -499,18 +499,18 @@ func TestNMTProofRejectsMalformed(t *testing.T) {
 	} {
 		q := NMTProof{Start: c.start, End: c.end, Nodes: p.Nodes}
 		n := max(0, min(c.end-c.start, 1))
-		if err := q.VerifyLeaves(h, &root, c.total, leaves[3:3+n]); !errors.Is(err, ErrProofShape) {
+		if err := q.VerifyLeaves(&root, c.total, leaves[3:3+n]); !errors.Is(err, ErrProofShape) {
 			t.Fatalf("%+v: %v", c, err)
 		}
 	}
 	many := NMTProof{Start: 3, End: 4, Nodes: make([]da.NMTNode, maxRangeNodes(16)+1)}
-	if err := many.VerifyLeaves(h, &root, 16, leaves[3:4]); !errors.Is(err, ErrProofShape) {
+	if err := many.VerifyLeaves(&root, 16, leaves[3:4]); !errors.Is(err, ErrProofShape) {
 		t.Fatalf("too many nodes: %v", err)
 	}
 	lh := leaves[3]
 	abs := p
 	abs.LeafHash = &lh
-	if err := abs.VerifyLeaves(h, &root, 16, leaves[3:4]); !errors.Is(err, ErrProofShape) {
+	if err := abs.VerifyLeaves(&root, 16, leaves[3:4]); !errors.Is(err, ErrProofShape) {
 		t.Fatalf("absence proof as inclusion: %v", err)
 	}
 	if _, err := ProveRange(h, []da.NMTNode{leaves[5], leaves[0]}, 0, 1); err == nil && !bytes.Equal(leaves[5][:29], leaves[0][:29]) {

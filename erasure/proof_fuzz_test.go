@@ -80,7 +80,6 @@ func FuzzNMTProofVerify(f *testing.F) {
 	enc, _ := np.appendBinary(nil)
 	f.Add(enc, uint16(2*k))
 	f.Add([]byte{0, 2, 0, 3, 0, 0}, uint16(8))
-	h := da.NewNMTHasher()
 	leaves := make([]da.NMTNode, t.n)
 	for i := range leaves {
 		leaves[i] = t.leaf(i)
@@ -97,27 +96,27 @@ func FuzzNMTProofVerify(f *testing.F) {
 		// leaves), as in nmt: callers fix the size. Between powers of
 		// two, which EDS axes are, it cannot.
 		perfect := tot&(tot-1) == 0
-		if proof.VerifyShares(nil, &root, tot, ns, []da.Share{share}) == nil {
+		if proof.VerifyShares(&root, tot, ns, []da.Share{share}) == nil {
 			if proof.Start != pos || proof.End != pos+1 || (perfect && tot != 2*k) {
 				tt.Fatalf("share accepted at [%d,%d) of %d", proof.Start, proof.End, tot)
 			}
 		}
 		if proof.Start >= 0 && proof.End <= len(leaves) && proof.Start < proof.End {
-			if proof.VerifyLeaves(h, &root, tot, leaves[proof.Start:proof.End]) == nil && perfect && tot != 2*k {
+			if proof.VerifyLeaves(&root, tot, leaves[proof.Start:proof.End]) == nil && perfect && tot != 2*k {
 				tt.Fatalf("leaves accepted in a tree of %d", tot)
 			}
 		}
-		_ = proof.VerifyLeaves(h, &root, tot, nil)
+		_ = proof.VerifyLeaves(&root, tot, nil)
 		var shares []da.Share
 		if proof.Start >= 0 && proof.End <= 2*k && proof.Start < proof.End {
 			shares = eds.Row(row)[proof.Start:proof.End]
 		}
-		if proof.VerifyNamespace(h, &root, tot, ns, shares) == nil && !proof.IsEmpty() {
+		if proof.VerifyNamespace(&root, tot, ns, shares) == nil && !proof.IsEmpty() {
 			if proof.Start != np.Start || proof.End != np.End {
 				tt.Fatalf("namespace accepted over [%d,%d), true range [%d,%d)", proof.Start, proof.End, np.Start, np.End)
 			}
 		}
-		_ = proof.VerifyNamespace(h, &root, tot, da.TailPaddingNamespace, nil)
+		_ = proof.VerifyNamespace(&root, tot, da.TailPaddingNamespace, nil)
 	})
 }
 
