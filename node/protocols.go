@@ -171,6 +171,9 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 	if err != nil {
 		return err
 	}
+	if !n.cfg.Archival && h.Time.Before(time.Now().Add(-n.cfg.Window.D())) {
+		return nil // outside the storage window: peers have pruned it too
+	}
 	return n.fromPeers(ctx, fmt.Sprintf("square %d", height), func(ctx context.Context, p peer.ID) error {
 		ods, err := n.host.RequestODS(ctx, p, height, int(h.SquareWidth))
 		if err != nil {

@@ -34,6 +34,9 @@ func commands() []command {
 		{"version", "print version, commit and Go version", runVersion},
 		{"square", "square roots FILE: roots and data root of a raw ODS", runSquare},
 		{"blob", "blob commitment --namespace NS FILE|-: a blob's share commitment", runBlob},
+		{"init", "init --role producer|full|light --dir D: prepare a node's directory", runInit},
+		{"start", "start --dir D: run one node", runStart},
+		{"devnet", "devnet [--dir D]: run a local network (producer, full and light nodes)", runDevnet},
 	}
 }
 

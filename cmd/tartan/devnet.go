@@ -1,0 +1,511 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/node"
+)
+
+const devnetUsage = "usage: tartan devnet [--dir D] [--fulls N] [--lights N] [--block-time 1s] [--max-square 128] [--api-port P] [--fault withhold@H|bad-encoding@H]"
+
+// Ports of a devnet of n nodes with base port P (node i: the producer is
+// 0, then the full nodes, then the light nodes): the REST API on P+i, and
+// libp2p on P+100+i for both TCP and QUIC (UDP). They depend only on P and
+// i, so a resumed devnet keeps its addresses; 100 apart keeps the ranges
+// disjoint, hence at most 100 nodes.
+const (
+	devnetP2POffset = 100
+	devnetMaxNodes  = devnetP2POffset
+	devnetChainID   = "devnet"
+	devnetFile      = "devnet.json"
+	devnetLogFile   = "node.log"
+	// How long nodes get to answer /health, and to stop after SIGTERM.
+	devnetReadyTimeout = 60 * time.Second
+	devnetStopTimeout  = 10 * time.Second
+)
+
+// devnetJSON is D/devnet.json (API.md §1).
+type devnetJSON struct {
+	ChainID string           `json:"chain_id"`
+	Dir     string           `json:"dir"`
+	Nodes   []devnetNodeJSON `json:"nodes"`
+}
+
+type devnetNodeJSON struct {
+	Name   string   `json:"name"`
+	Role   string   `json:"role"`
+	API    string   `json:"api"`
+	PeerID string   `json:"peer_id"`
+	P2P    []string `json:"p2p"`
+	PID    int      `json:"pid"`
+}
+
+// devnetNode is one node of the devnet as the supervisor sees it.
+type devnetNode struct {
+	name    string
+	role    node.Role
+	dir     string
+	apiPort int
+	p2pPort int
+	peerID  string
+	cmd     *exec.Cmd
+	p2p     []string // from its /v1/node once it answers
+}
+
+func (d *devnetNode) apiURL() string  { return fmt.Sprintf("http://127.0.0.1:%d", d.apiPort) }
+func (d *devnetNode) logPath() string { return filepath.Join(d.dir, devnetLogFile) }
+
+// listen are the node's libp2p listen addresses: loopback only.
+func (d *devnetNode) listen() []string {
+	return []string{
+		fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", d.p2pPort),
+		fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", d.p2pPort),
+	}
+}
+
+// dialAddrs are what other nodes bootstrap from: known before the node
+// runs, since its ports and key are.
+func (d *devnetNode) dialAddrs() []string {
+	var out []string
+	for _, a := range d.listen() {
+		out = append(out, a+"/p2p/"+d.peerID)
+	}
+	return out
+}
+
+// parseFault checks --fault's syntax: withhold@H or bad-encoding@H, H ≥ 1.
+func parseFault(s string) (kind string, height uint64, err error) {
+	kind, h, ok := strings.Cut(s, "@")
+	if !ok || (kind != "withhold" && kind != "bad-encoding") {
+		return "", 0, usageErr("--fault %q: want withhold@H or bad-encoding@H", s)
+	}
+	height, err = strconv.ParseUint(h, 10, 64)
+	if err != nil || height == 0 {
+		return "", 0, usageErr("--fault %q: H must be a height ≥ 1", s)
+	}
+	return kind, height, nil
+}
+
+// runDevnet: tartan devnet. It prepares (or resumes) every node's
+// directory, runs each node as a child process of this binary, waits for
+// every API to answer, writes D/devnet.json and prints the nodes, then
+// supervises them until ctx ends or one of them dies.
+func runDevnet(ctx context.Context, e *env, args []string) error {
+	flags := newFlags(e, "devnet")
+	dirFlag := flags.String("dir", "", "directory of the network's nodes (default: a new temp dir); an existing one is resumed")
+	fulls := flags.Int("fulls", 1, "number of full nodes")
+	lights := flags.Int("lights", 2, "number of light nodes")
+	blockTime := flags.Duration("block-time", time.Second, "time between blocks (a new chain only)")
+	maxSquare := flags.Int("max-square", da.DefaultMaxSquareWidth, "largest original square width k (a new chain only)")
+	apiPort := flags.Int("api-port", 26650, fmt.Sprintf("REST API port of the producer; the next nodes take the next ports, and libp2p uses port+%d+i", devnetP2POffset))
+	fault := flags.String("fault", "", "withhold@H or bad-encoding@H: make the producer misbehave from height H")
+	if err := parseFlags(e, flags, devnetUsage, args); err != nil {
+		return err
+	}
+	set := flagsSet(flags)
+	if *fulls < 0 || *lights < 0 {
+		return usageErr("--fulls and --lights must not be negative")
+	}
+	total := 1 + *fulls + *lights
+	if total > devnetMaxNodes {
+		return usageErr("%d nodes: a devnet has at most %d", total, devnetMaxNodes)
+	}
+	if *apiPort < 1 || *apiPort+devnetP2POffset+total-1 > 65535 {
+		return usageErr("--api-port %d: ports %d to %d must be valid", *apiPort, *apiPort, *apiPort+devnetP2POffset+total-1)
+	}
+	if *blockTime < 10*time.Millisecond {
+		return usageErr("--block-time %s: must be at least 10ms", *blockTime)
+	}
+	if err := da.ValidateMaxSquareWidth(*maxSquare); err != nil {
+		return usageErr("--max-square %d: %v", *maxSquare, err)
+	}
+	if *fault != "" {
+		kind, h, err := parseFault(*fault)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("--fault %s@%d: fault injection is not supported yet", kind, h)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding this program to run the nodes: %w", err)
+	}
+
+	dir := *dirFlag
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "tartan-devnet-"); err != nil {
+			return err
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "devnet in %s\n", dir)
+	// A devnet.json left by an earlier run names dead processes.
+	if err := os.Remove(filepath.Join(dir, devnetFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+
+	nodes := make([]*devnetNode, 0, total)
+	add := func(name string, role node.Role) {
+		i := len(nodes)
+		nodes = append(nodes, &devnetNode{name: name, role: role, dir: filepath.Join(dir, name),
+			apiPort: *apiPort + i, p2pPort: *apiPort + devnetP2POffset + i})
+	}
+	add("producer", node.RoleProducer)
+	for i := 1; i <= *fulls; i++ {
+		add(fmt.Sprintf("full-%d", i), node.RoleFull)
+	}
+	for i := 1; i <= *lights; i++ {
+		add(fmt.Sprintf("light-%d", i), node.RoleLight)
+	}
+	if err := prepareDevnet(e, nodes, *blockTime, *maxSquare, set); err != nil {
+		return err
+	}
+	return superviseDevnet(ctx, e, self, dir, nodes)
+}
+
+// prepareDevnet initializes the node directories that do not exist yet
+// and rewrites every node's addresses, which follow from --api-port.
+func prepareDevnet(e *env, nodes []*devnetNode, blockTime time.Duration, maxSquare int, set map[string]bool) error {
+	prod := nodes[0]
+	genesisPath := filepath.Join(prod.dir, node.GenesisFile)
+	var genesis *node.Genesis
+	for _, d := range nodes {
+		_, err := os.Stat(filepath.Join(d.dir, node.ConfigFile))
+		exists := err == nil
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if d != prod && genesis == nil {
+			if genesis, err = node.LoadGenesis(genesisPath); err != nil {
+				return err
+			}
+		}
+		if !exists {
+			cfg := node.DefaultConfig(d.role)
+			o := node.InitOptions{Role: d.role, Config: &cfg, Now: time.Now()}
+			if d == prod {
+				o.ChainID, o.BlockTime, o.MaxSquareWidth = devnetChainID, blockTime, maxSquare
+			} else {
+				o.Genesis = genesisPath
+			}
+			if err := node.Init(d.dir, o); err != nil {
+				return fmt.Errorf("%s: %w", d.name, err)
+			}
+		}
+		cfg, err := node.LoadConfig(d.dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+		if cfg.Role != d.role {
+			return fmt.Errorf("%s holds a %s node, not a %s node", d.dir, cfg.Role, d.role)
+		}
+		if d != prod {
+			g, err := node.LoadGenesis(filepath.Join(d.dir, node.GenesisFile))
+			if err != nil {
+				return err
+			}
+			if g.ChainID != genesis.ChainID || g.Producer != genesis.Producer || !g.GenesisTime.Equal(genesis.GenesisTime) {
+				return fmt.Errorf("%s: its genesis is not the producer's (%s); remove the directory to start it afresh", d.name, genesisPath)
+			}
+		}
+		id, err := peerIDOf(d.dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+		d.peerID = id.String()
+		if exists && d == prod {
+			if genesis, err = node.LoadGenesis(genesisPath); err != nil {
+				return err
+			}
+			if set["block-time"] && genesis.BlockTime.D() != blockTime {
+				fmt.Fprintf(e.stderr, "tartan devnet: warning: resuming a chain whose block time is %s; --block-time %s only applies to a new chain\n", genesis.BlockTime.D(), blockTime)
+			}
+			if set["max-square"] && genesis.MaxSquareWidth != maxSquare {
+				fmt.Fprintf(e.stderr, "tartan devnet: warning: resuming a chain whose max square width is %d; --max-square %d only applies to a new chain\n", genesis.MaxSquareWidth, maxSquare)
+			}
+		}
+	}
+	// Full nodes bootstrap from the producer; light nodes from the
+	// producer and the full nodes.
+	var fullAddrs []string
+	for _, d := range nodes {
+		if d.role == node.RoleFull {
+			fullAddrs = append(fullAddrs, d.dialAddrs()...)
+		}
+	}
+	for _, d := range nodes {
+		cfg, err := node.LoadConfig(d.dir)
+		if err != nil {
+			return err
+		}
+		cfg.API = fmt.Sprintf("127.0.0.1:%d", d.apiPort)
+		cfg.Listen = d.listen()
+		switch d.role {
+		case node.RoleProducer:
+			cfg.Bootstrap = nil
+		case node.RoleFull:
+			cfg.Bootstrap = prod.dialAddrs()
+		case node.RoleLight:
+			cfg.Bootstrap = append(prod.dialAddrs(), fullAddrs...)
+		}
+		if err := cfg.Save(d.dir); err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+	}
+	return nil
+}
+
+// exit is a child process that ended.
+type exit struct {
+	node *devnetNode
+	err  error
+}
+
+// superviseDevnet runs every node, announces the network once all answer,
+// and stops them all when ctx ends (a clean stop: nil) or when one of them
+// exits on its own (an error).
+func superviseDevnet(ctx context.Context, e *env, self, dir string, nodes []*devnetNode) error {
+	exits := make(chan exit, len(nodes))
+	// alive are the started children whose exit was not received yet.
+	alive := map[*devnetNode]bool{}
+	// stop signals every running child, waits for them, and kills what
+	// is left after the timeout. It names the nodes that did not stop
+	// cleanly.
+	stop := func() error {
+		for d := range alive {
+			signalTerm(d.cmd.Process)
+		}
+		var unclean []string
+		timeout := time.After(devnetStopTimeout)
+		for len(alive) > 0 {
+			select {
+			case x := <-exits:
+				delete(alive, x.node)
+				if x.err != nil {
+					unclean = append(unclean, fmt.Sprintf("%s (%v; see %s)", x.node.name, x.err, x.node.logPath()))
+				}
+			case <-timeout:
+				for d := range alive {
+					d.cmd.Process.Kill()
+				}
+				timeout = nil // now wait for the killed ones
+			}
+		}
+		if len(unclean) > 0 {
+			return fmt.Errorf("not stopped cleanly: %s", strings.Join(unclean, ", "))
+		}
+		return nil
+	}
+	// died stops the others after x exited on its own.
+	died := func(x exit) error {
+		delete(alive, x.node)
+		why := "exited"
+		if x.err != nil {
+			why = x.err.Error()
+		}
+		msg := fmt.Sprintf("%s stopped unexpectedly (%s; see %s)", x.node.name, why, x.node.logPath())
+		if last := lastLine(x.node.logPath()); last != "" {
+			msg += ": " + last
+		}
+		fmt.Fprintf(e.stderr, "tartan devnet: %s stopped unexpectedly; stopping the other nodes\n", x.node.name)
+		if err := stop(); err != nil {
+			msg += "; " + err.Error()
+		}
+		return errors.New(msg)
+	}
+
+	for _, d := range nodes {
+		logf, err := os.OpenFile(d.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return andStop(err, stop())
+		}
+		cmd := exec.Command(self, "start", "--dir", d.dir)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		cmd.SysProcAttr = childSysProcAttr()
+		err = cmd.Start()
+		logf.Close() // the child holds its own copy
+		if err != nil {
+			return andStop(fmt.Errorf("starting %s: %w", d.name, err), stop())
+		}
+		d.cmd = cmd
+		alive[d] = true
+		go func() { exits <- exit{d, cmd.Wait()} }()
+	}
+
+	// Wait for every API to answer, watching for early deaths.
+	readyCtx, cancelReady := context.WithTimeout(ctx, devnetReadyTimeout)
+	defer cancelReady()
+	ready := make(chan error, 1)
+	go func() { ready <- waitDevnetReady(readyCtx, nodes) }()
+	for waiting := true; waiting; {
+		select {
+		case x := <-exits:
+			cancelReady()
+			<-ready
+			return died(x)
+		case err := <-ready:
+			cancelReady()
+			waiting = false
+			if ctx.Err() != nil {
+				return stop()
+			}
+			if err != nil {
+				return andStop(fmt.Errorf("the nodes did not all come up: %v (logs: %s/*/%s)", err, dir, devnetLogFile), stop())
+			}
+		}
+	}
+	if err := writeDevnetJSON(dir, nodes); err != nil {
+		return andStop(err, stop())
+	}
+	printDevnet(e.stdout, dir, nodes)
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e.stderr, "tartan devnet: stopping the nodes")
+		return stop()
+	case x := <-exits:
+		return died(x)
+	}
+}
+
+// andStop adds what went wrong while stopping to err, on one line.
+func andStop(err, stopErr error) error {
+	if stopErr == nil {
+		return err
+	}
+	return fmt.Errorf("%w; %v", err, stopErr)
+}
+
+// waitDevnetReady polls every node's /health, then reads its /v1/node
+// for the addresses it listens on.
+func waitDevnetReady(ctx context.Context, nodes []*devnetNode) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	get := func(url string, out any) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %s", url, resp.Status)
+		}
+		return json.NewDecoder(resp.Body).Decode(out)
+	}
+	for _, d := range nodes {
+		var last error
+		for {
+			var health struct{ Status string }
+			if last = get(d.apiURL()+"/health", &health); last == nil && health.Status == "ok" {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s does not answer %s/health within %s: %v", d.name, d.apiURL(), devnetReadyTimeout, last)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		var info api.NodeInfo
+		if err := get(d.apiURL()+"/v1/node", &info); err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+		if info.PeerID != d.peerID {
+			return fmt.Errorf("%s: port %d answers as peer %s, not %s: is another program on it?", d.name, d.apiPort, info.PeerID, d.peerID)
+		}
+		d.p2p = info.Listen
+		if d.p2p == nil {
+			d.p2p = d.dialAddrs()
+		}
+	}
+	return nil
+}
+
+func writeDevnetJSON(dir string, nodes []*devnetNode) error {
+	out := devnetJSON{ChainID: devnetChainID, Dir: dir}
+	if g, err := node.LoadGenesis(filepath.Join(nodes[0].dir, node.GenesisFile)); err == nil {
+		out.ChainID = g.ChainID
+	}
+	for _, d := range nodes {
+		out.Nodes = append(out.Nodes, devnetNodeJSON{Name: d.name, Role: string(d.role), API: d.apiURL(),
+			PeerID: d.peerID, P2P: d.p2p, PID: d.cmd.Process.Pid})
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	// Atomically, so a script that polls for the file never reads half.
+	path := filepath.Join(dir, devnetFile)
+	if err := os.WriteFile(path+".tmp", append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
+}
+
+// tryNamespace is "tartan-dev", a 10-byte version-0 user namespace.
+const tryNamespace = "74617274616e2d646576"
+
+func printDevnet(w io.Writer, dir string, nodes []*devnetNode) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tROLE\tAPI\tPEER ID\tLOG")
+	for _, d := range nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.name, d.role, d.apiURL(), d.peerID, d.logPath())
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nwrote %s; Ctrl-C stops every node (run again with --dir %s to resume)\n", filepath.Join(dir, devnetFile), dir)
+	// Submit through a light node when there is one (it forwards to the
+	// producer), read back from a full node when there is one.
+	submit, read, avail := nodes[0], nodes[0], nodes[0]
+	for _, d := range nodes {
+		if d.role == node.RoleLight && submit == nodes[0] {
+			submit, avail = d, d
+		}
+		if d.role == node.RoleFull && read == nodes[0] {
+			read = d
+		}
+	}
+	fmt.Fprintln(w, "\ntry next:")
+	fmt.Fprintf(w, "  curl -s -X POST %s/v1/blobs -d '{\"blobs\":[{\"namespace\":\"%s\",\"data\":\"aGVsbG8gdGFydGFu\"}]}'\n", submit.apiURL(), tryNamespace)
+	fmt.Fprintf(w, "  curl -s '%s/v1/blobs/HEIGHT?namespace=%s'    # HEIGHT from the answer above\n", read.apiURL(), tryNamespace)
+	fmt.Fprintf(w, "  curl -s %s/v1/headers/head\n", read.apiURL())
+	fmt.Fprintf(w, "  curl -s %s/v1/availability\n", avail.apiURL())
+}
+
+// signalTerm asks a child to stop; where signals do not exist it kills.
+func signalTerm(p *os.Process) {
+	if err := p.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		p.Kill()
+	}
+}
+
+// lastLine is the last non-empty line of a log file, for error messages.
+func lastLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}

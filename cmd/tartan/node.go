@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/node"
+)
+
+const (
+	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...]"
+	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json]"
+)
+
+// parseFlags parses args with fs, refusing positional arguments. Parse
+// errors become one usage line; -h prints the flags.
+func parseFlags(e *env, fs *flag.FlagSet, usageLine string, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(e.stderr, usageLine)
+			fs.SetOutput(e.stderr)
+			fs.PrintDefaults()
+			return err
+		}
+		return usageErr("%v; %s", err, usageLine)
+	}
+	if fs.NArg() != 0 {
+		return usageErr("unexpected argument %q; %s", fs.Arg(0), usageLine)
+	}
+	return nil
+}
+
+// flagsSet reports which flags the command line named.
+func flagsSet(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// runInit: tartan init. It writes config.json, node.key, genesis.json and
+// (a producer of a new chain) producer.key, then says what it wrote.
+func runInit(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "init")
+	roleName := fs.String("role", "", "producer, full or light")
+	dir := fs.String("dir", "", "the node's directory (created)")
+	chainID := fs.String("chain-id", "", "chain id of a new chain (producer; default \"tartan\"), or checked against --genesis")
+	genesis := fs.String("genesis", "", "the chain's genesis.json, written by the producer's init (required for full and light nodes)")
+	blockTime := fs.Duration("block-time", time.Second, "time between blocks of a new chain (producer only)")
+	maxSquare := fs.Int("max-square", da.DefaultMaxSquareWidth, "largest original square width k of a new chain (producer only)")
+	apiAddr := fs.String("api", "", "REST API listen address host:port (default 127.0.0.1:26650)")
+	listen := fs.String("listen", "", "libp2p listen multiaddrs, comma-separated (default TCP and QUIC on port 2121)")
+	bootstrap := fs.String("bootstrap", "", "multiaddrs of peers to connect to first, comma-separated, each ending in /p2p/<peer id>")
+	if err := parseFlags(e, fs, initUsage, args); err != nil {
+		return err
+	}
+	set := flagsSet(fs)
+	if *dir == "" {
+		return usageErr("--dir is required; %s", initUsage)
+	}
+	if *roleName == "" {
+		return usageErr("--role is required; %s", initUsage)
+	}
+	role, err := node.ParseRole(*roleName)
+	if err != nil {
+		return usageErr("--role %q: want producer, full or light", *roleName)
+	}
+	if role != node.RoleProducer && *genesis == "" {
+		return usageErr("a %s node needs the chain's genesis file: --genesis PATH (the producer's init prints it)", role)
+	}
+	if *genesis != "" {
+		for _, name := range []string{"block-time", "max-square"} {
+			if set[name] {
+				return usageErr("--%s only applies to a new chain; it is fixed by the genesis file", name)
+			}
+		}
+	}
+	cfg := node.DefaultConfig(role)
+	if *apiAddr != "" {
+		cfg.API = *apiAddr
+	}
+	if set["listen"] {
+		cfg.Listen = splitList(*listen)
+	}
+	cfg.Bootstrap = splitList(*bootstrap)
+	// Checked here so a typo is refused before anything is written.
+	for _, a := range cfg.Listen {
+		if _, err := ma.NewMultiaddr(a); err != nil {
+			return usageErr("--listen %q is not a multiaddr (like /ip4/0.0.0.0/tcp/2121): %v", a, err)
+		}
+	}
+	for _, a := range cfg.Bootstrap {
+		if _, err := peer.AddrInfoFromString(a); err != nil {
+			return usageErr("--bootstrap %q is not a peer multiaddr (like /ip4/1.2.3.4/tcp/2121/p2p/12D3…): %v", a, err)
+		}
+	}
+	o := node.InitOptions{
+		Role: role, ChainID: *chainID, Genesis: *genesis,
+		BlockTime: *blockTime, MaxSquareWidth: *maxSquare,
+		Now: time.Now(), Config: &cfg,
+	}
+	if err := node.Init(*dir, o); err != nil {
+		return err
+	}
+	id, err := peerIDOf(*dir)
+	if err != nil {
+		return err
+	}
+	g, err := node.LoadGenesis(filepath.Join(*dir, node.GenesisFile))
+	if err != nil {
+		return err
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "initialized a %s node of chain %q in %s\n", role, g.ChainID, *dir)
+	fmt.Fprintf(w, "  config   %s\n", filepath.Join(*dir, node.ConfigFile))
+	fmt.Fprintf(w, "  genesis  %s\n", filepath.Join(*dir, node.GenesisFile))
+	fmt.Fprintf(w, "  node key %s (peer id %s)\n", filepath.Join(*dir, node.NodeKeyFile), id)
+	if role == node.RoleProducer && *genesis == "" {
+		fmt.Fprintf(w, "  producer key %s (keep it secret)\n", filepath.Join(*dir, node.ProducerKeyFile))
+		fmt.Fprintf(w, "copy %s to every other node: tartan init --role full --genesis %s --dir …\n",
+			filepath.Join(*dir, node.GenesisFile), filepath.Join(*dir, node.GenesisFile))
+	}
+	fmt.Fprintf(w, "run it: tartan start --dir %s\n", *dir)
+	return nil
+}
+
+// peerIDOf reads the peer id from dir's node key.
+func peerIDOf(dir string) (peer.ID, error) {
+	key, err := node.LoadOrCreateNodeKey(filepath.Join(dir, node.NodeKeyFile))
+	if err != nil {
+		return "", err
+	}
+	return peer.IDFromPrivateKey(key)
+}
+
+// runStart: tartan start. It runs one node until ctx ends (SIGINT or
+// SIGTERM), logging to stderr.
+func runStart(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "start")
+	dir := fs.String("dir", "", "the node's directory, written by tartan init")
+	levelName := fs.String("log-level", "info", "debug, info, warn or error")
+	format := fs.String("log-format", "text", "text or json")
+	if err := parseFlags(e, fs, startUsage, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return usageErr("--dir is required; %s", startUsage)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*levelName)); err != nil {
+		return usageErr("--log-level %q: want debug, info, warn or error", *levelName)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch *format {
+	case "text":
+		h = slog.NewTextHandler(e.stderr, hopts)
+	case "json":
+		h = slog.NewJSONHandler(e.stderr, hopts)
+	default:
+		return usageErr("--log-format %q: want text or json", *format)
+	}
+	log := slog.New(h)
+	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version})
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "api", "http://"+n.APIAddr(), "peer_id", n.PeerID(), "p2p", n.P2PAddrs())
+	if err := n.Run(ctx); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tartan-da/tartan/node"
+)
+
+// oneLine fails unless a failed command said exactly one line on stderr.
+func oneLine(t *testing.T, stderr string) {
+	t.Helper()
+	if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Fatalf("stderr is not one line: %q", stderr)
+	}
+}
+
+func TestInitProducerThenFullAndLight(t *testing.T) {
+	root := t.TempDir()
+	pdir := filepath.Join(root, "producer")
+	code, out, errs := runCLI(t, "", "init", "--role", "producer", "--dir", pdir, "--chain-id", "cli-test",
+		"--block-time", "250ms", "--max-square", "64", "--api", "127.0.0.1:4001",
+		"--listen", "/ip4/127.0.0.1/tcp/5001, /ip4/127.0.0.1/udp/5001/quic-v1")
+	if code != 0 {
+		t.Fatalf("init producer: exit %d: %s", code, errs)
+	}
+	for _, f := range []string{node.ConfigFile, node.GenesisFile, node.NodeKeyFile, node.ProducerKeyFile} {
+		if _, err := os.Stat(filepath.Join(pdir, f)); err != nil {
+			t.Fatalf("init producer did not write %s: %v", f, err)
+		}
+	}
+	for _, f := range []string{node.NodeKeyFile, node.ProducerKeyFile} {
+		if st, _ := os.Stat(filepath.Join(pdir, f)); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
+		}
+	}
+	g, err := node.LoadGenesis(filepath.Join(pdir, node.GenesisFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.ChainID != "cli-test" || g.BlockTime.D() != 250*time.Millisecond || g.MaxSquareWidth != 64 {
+		t.Fatalf("genesis %+v does not hold the flags", g)
+	}
+	cfg, err := node.LoadConfig(pdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Role != node.RoleProducer || cfg.API != "127.0.0.1:4001" ||
+		strings.Join(cfg.Listen, " ") != "/ip4/127.0.0.1/tcp/5001 /ip4/127.0.0.1/udp/5001/quic-v1" || len(cfg.Bootstrap) != 0 {
+		t.Fatalf("config %+v does not hold the flags", cfg)
+	}
+	pid, err := peerIDOf(pdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesisPath := filepath.Join(pdir, node.GenesisFile)
+	if !strings.Contains(out, pid.String()) || !strings.Contains(out, "copy "+genesisPath) {
+		t.Fatalf("init output lacks the peer id %s or the genesis to copy:\n%s", pid, out)
+	}
+
+	// A second init refuses, and leaves the keys alone.
+	key, _ := os.ReadFile(filepath.Join(pdir, node.ProducerKeyFile))
+	code, _, errs = runCLI(t, "", "init", "--role", "producer", "--dir", pdir)
+	if code != 1 || !strings.Contains(errs, "already holds a node") {
+		t.Fatalf("init of an initialized dir: exit %d: %q", code, errs)
+	}
+	oneLine(t, errs)
+	if again, _ := os.ReadFile(filepath.Join(pdir, node.ProducerKeyFile)); !bytes.Equal(key, again) {
+		t.Fatal("a refused init replaced the producer key")
+	}
+
+	boot := "/ip4/127.0.0.1/tcp/5001/p2p/" + pid.String()
+	for _, role := range []string{"full", "light"} {
+		dir := filepath.Join(root, role)
+		code, out, errs := runCLI(t, "", "init", "--role", role, "--dir", dir, "--genesis", genesisPath, "--bootstrap", boot)
+		if code != 0 {
+			t.Fatalf("init %s: exit %d: %s", role, code, errs)
+		}
+		if _, err := os.Stat(filepath.Join(dir, node.ProducerKeyFile)); err == nil {
+			t.Fatalf("init %s wrote a producer key", role)
+		}
+		g2, err := node.LoadGenesis(filepath.Join(dir, node.GenesisFile))
+		if err != nil || *g2 != *g {
+			t.Fatalf("init %s: genesis %+v (%v), want the producer's %+v", role, g2, err, g)
+		}
+		cfg, err := node.LoadConfig(dir)
+		if err != nil || string(cfg.Role) != role || len(cfg.Bootstrap) != 1 || cfg.Bootstrap[0] != boot {
+			t.Fatalf("init %s: config %+v (%v)", role, cfg, err)
+		}
+		id, _ := peerIDOf(dir)
+		if id == pid || !strings.Contains(out, id.String()) {
+			t.Fatalf("init %s: peer id %s not printed or same as the producer's:\n%s", role, id, out)
+		}
+	}
+}
+
+// Refusals: one line on stderr, usage errors exit 2, and nothing written.
+func TestInitAndStartRefuse(t *testing.T) {
+	root := t.TempDir()
+	pdir := filepath.Join(root, "p")
+	if code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", pdir, "--chain-id", "c1"); code != 0 {
+		t.Fatal(errs)
+	}
+	genesis := filepath.Join(pdir, node.GenesisFile)
+	fresh := filepath.Join(root, "fresh")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"full without genesis", []string{"init", "--role", "full", "--dir", fresh}, 2, "--genesis"},
+		{"light without genesis", []string{"init", "--role", "light", "--dir", fresh}, 2, "--genesis"},
+		{"no dir", []string{"init", "--role", "producer"}, 2, "--dir is required"},
+		{"no role", []string{"init", "--dir", fresh}, 2, "--role is required"},
+		{"bad role", []string{"init", "--role", "validator", "--dir", fresh}, 2, "validator"},
+		{"block time with genesis", []string{"init", "--role", "full", "--dir", fresh, "--genesis", genesis, "--block-time", "2s"}, 2, "--block-time"},
+		{"chain id differs from genesis", []string{"init", "--role", "full", "--dir", fresh, "--genesis", genesis, "--chain-id", "c2"}, 1, "c2"},
+		{"missing genesis file", []string{"init", "--role", "full", "--dir", fresh, "--genesis", filepath.Join(root, "nope.json")}, 1, "nope.json"},
+		{"bad listen", []string{"init", "--role", "producer", "--dir", fresh, "--listen", "127.0.0.1:80"}, 2, "127.0.0.1:80"},
+		{"bootstrap without peer id", []string{"init", "--role", "full", "--dir", fresh, "--genesis", genesis, "--bootstrap", "/ip4/127.0.0.1/tcp/5001"}, 2, "--bootstrap"},
+		{"stray argument", []string{"init", "--role", "producer", "--dir", fresh, "extra"}, 2, "extra"},
+		{"bad block time", []string{"init", "--role", "producer", "--dir", fresh, "--block-time", "1ms"}, 1, "block_time"},
+		{"start without dir", []string{"start"}, 2, "--dir is required"},
+		{"start uninitialized", []string{"start", "--dir", fresh}, 1, node.ConfigFile},
+		{"start bad log level", []string{"start", "--dir", pdir, "--log-level", "loud"}, 2, "loud"},
+		{"start bad log format", []string{"start", "--dir", pdir, "--log-format", "xml"}, 2, "xml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, "", tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tc.code, errs)
+			}
+			oneLine(t, errs)
+			if !strings.Contains(errs, tc.want) {
+				t.Fatalf("stderr %q does not mention %q", errs, tc.want)
+			}
+			if out != "" {
+				t.Fatalf("a refusal printed %q", out)
+			}
+			if _, err := os.Stat(filepath.Join(fresh, node.ConfigFile)); err == nil {
+				t.Fatal("a refused init wrote a config")
+			}
+		})
+	}
+}
