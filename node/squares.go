@@ -63,10 +63,21 @@ type squares struct {
 	mu      sync.Mutex // guards the fields below
 	entries map[uint64]*square
 	used    int
+	loading map[uint64]*squareLoad // heights being loaded from the store
+}
+
+// squareLoad is one load of a square from the store, shared by every
+// request for that height that arrives meanwhile: a burst of requests for
+// an uncached square would otherwise extend it once each (tens of MB and
+// tens of ms apiece at k = 128).
+type squareLoad struct {
+	done chan struct{} // closed once sq and err are set
+	sq   *square
+	err  error
 }
 
 func newSquares(st *store.Store, budget int) *squares {
-	return &squares{store: st, budget: budget, entries: map[uint64]*square{}}
+	return &squares{store: st, budget: budget, entries: map[uint64]*square{}, loading: map[uint64]*squareLoad{}}
 }
 
 // Put caches a verified square, evicting the lowest heights past the budget.
@@ -91,12 +102,42 @@ func (c *squares) Put(sq *square) {
 // Get returns the square of header h from memory or from the store;
 // store.ErrNotFound if this node does not hold it.
 func (c *squares) Get(ctx context.Context, h *da.Header) (*square, error) {
-	c.mu.Lock()
-	sq, ok := c.entries[h.Height]
-	c.mu.Unlock()
-	if ok {
-		return sq, nil
+	for {
+		c.mu.Lock()
+		if sq, ok := c.entries[h.Height]; ok {
+			c.mu.Unlock()
+			return sq, nil
+		}
+		l, ok := c.loading[h.Height]
+		if !ok {
+			l = &squareLoad{done: make(chan struct{})}
+			c.loading[h.Height] = l
+			c.mu.Unlock()
+			// load caches the square before the load is forgotten, so no
+			// request in between starts another.
+			l.sq, l.err = c.load(ctx, h)
+			c.mu.Lock()
+			delete(c.loading, h.Height)
+			c.mu.Unlock()
+			close(l.done)
+			return l.sq, l.err
+		}
+		c.mu.Unlock()
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		// The loading request's own context may have ended: try again
+		// with ours.
+		if l.err == nil || ctx.Err() != nil || !(errors.Is(l.err, context.Canceled) || errors.Is(l.err, context.DeadlineExceeded)) {
+			return l.sq, l.err
+		}
 	}
+}
+
+// load reads, verifies and caches the square of header h.
+func (c *squares) load(ctx context.Context, h *da.Header) (*square, error) {
 	ods, root, err := c.store.Square(ctx, h.Height)
 	if err != nil {
 		return nil, err
@@ -104,7 +145,8 @@ func (c *squares) Get(ctx context.Context, h *da.Header) (*square, error) {
 	if root != h.DataRoot {
 		return nil, fmt.Errorf("%w: stored square %d has data root %x", ErrBadSquare, h.Height, root)
 	}
-	if sq, err = newSquare(h, ods); err != nil {
+	sq, err := newSquare(h, ods)
+	if err != nil {
 		return nil, err
 	}
 	c.Put(sq)
