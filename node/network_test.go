@@ -307,3 +307,22 @@ func TestPeerServingBadSquaresIsBannedOthersServe(t *testing.T) {
 		t.Fatal("the honest producer was banned")
 	}
 }
+
+func TestNodeRemembersPeersAcrossRestarts(t *testing.T) {
+	tn := newTestNet(t, 1, 0, 100*time.Millisecond)
+	full := tn.fulls[0]
+	waitFor(t, 10*time.Second, "the full node to follow", func() bool { return localHead(full) >= 2 })
+	tn.stops[full]()
+	// Forget the bootstrap peer: only the remembered peers are left.
+	cfg, err := LoadConfig(full.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Bootstrap = nil
+	if err := cfg.Save(full.dir); err != nil {
+		t.Fatal(err)
+	}
+	full, _ = runNode(t, full.dir)
+	target := localHead(tn.producer) + 3
+	waitFor(t, 10*time.Second, "the restarted full node to find the producer and follow", func() bool { return localHead(full) >= target })
+}

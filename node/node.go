@@ -25,6 +25,9 @@ type Options struct {
 	// SquareCacheBytes bounds the verified squares kept in memory for
 	// serving; zero means 256 MiB.
 	SquareCacheBytes int
+	// Archival keeps every square whatever config.json says (tartan start
+	// --archival).
+	Archival bool
 }
 
 // Node is one Tartan node of any role. New prepares it; Run runs it.
@@ -71,6 +74,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Archival = cfg.Archival || o.Archival
 	g, err := LoadGenesis(filepath.Join(dir, GenesisFile))
 	if err != nil {
 		return nil, err
@@ -107,6 +111,9 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	}
 	pcfg := p2p.DefaultConfig()
 	pcfg.ChainID, pcfg.ListenAddrs, pcfg.BootstrapPeers = g.ChainID, cfg.Listen, cfg.Bootstrap
+	if pcfg.KnownPeers, err = loadPeers(ctx, n.store); err != nil {
+		return fail(err)
+	}
 	if cfg.Role == RoleLight {
 		pcfg.DHTMode = p2p.DHTClient
 	}
@@ -152,6 +159,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run("p2p", n.host.Run)
 	run("api", func(ctx context.Context) error { return n.api.Serve(ctx, ln) })
 	run("prune", n.pruneLoop)
+	run("peers", n.peersLoop)
 	switch n.cfg.Role {
 	case RoleProducer:
 		run("producer", n.produceLoop)

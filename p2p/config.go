@@ -58,6 +58,11 @@ type Config struct {
 	// BootstrapPeers are full multiaddrs ending in /p2p/<peer id>. Run
 	// connects to them and keeps reconnecting while they are away.
 	BootstrapPeers []string
+	// KnownPeers are full multiaddrs of peers met before (the node keeps
+	// them across restarts). Run dials them once at start, so a node
+	// whose bootstrap peers are gone still finds the network. Entries that
+	// do not parse are skipped: they are a hint, not configuration.
+	KnownPeers []string
 	// DHTMode is DHTServer for full nodes and the producer, DHTClient for
 	// light nodes.
 	DHTMode DHTMode

@@ -41,6 +41,7 @@ type Host struct {
 	scores    *scorer
 	mesh      *meshTracer
 	bootstrap []peer.AddrInfo
+	known     []peer.AddrInfo // dialled once when Run starts
 
 	// life is cancelled by Close; handlers' contexts derive from it.
 	life       context.Context
@@ -75,6 +76,12 @@ func New(cfg Config, key crypto.PrivKey, logger *slog.Logger) (*Host, error) {
 	}
 	listen, _ := parseAddrs(cfg.ListenAddrs)
 	boot, _ := parseBootstrap(cfg.BootstrapPeers)
+	var known []peer.AddrInfo
+	for _, a := range cfg.KnownPeers {
+		if infos, err := parseBootstrap([]string{a}); err == nil {
+			known = append(known, infos...)
+		}
+	}
 	rm, err := cfg.Resources.resourceManager()
 	if err != nil {
 		return nil, fmt.Errorf("p2p: resource manager: %w", err)
@@ -111,6 +118,7 @@ func New(cfg Config, key crypto.PrivKey, logger *slog.Logger) (*Host, error) {
 		scores:    scores,
 		mesh:      newMeshTracer(),
 		bootstrap: boot,
+		known:     known,
 		ready:     make(chan struct{}),
 		stopped:   make(chan struct{}),
 	}
@@ -133,6 +141,24 @@ func (h *Host) Addrs() []ma.Multiaddr {
 
 // Peers are the peers the host is connected to now.
 func (h *Host) Peers() []peer.ID { return h.host.Network().Peers() }
+
+// PeerAddrs are full multiaddrs (…/p2p/<id>) of the peers connected now,
+// at the addresses the peerstore knows for them: what a node remembers to
+// find the network again after a restart.
+func (h *Host) PeerAddrs() []string {
+	var out []string
+	for _, p := range h.Peers() {
+		info := h.host.Peerstore().PeerInfo(p)
+		addrs, err := peer.AddrInfoToP2pAddrs(&info)
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			out = append(out, a.String())
+		}
+	}
+	return out
+}
 
 // Connect dials the peer at addr (a multiaddr ending in /p2p/<id>).
 func (h *Host) Connect(ctx context.Context, addr ma.Multiaddr) error {
@@ -286,6 +312,7 @@ func (h *Host) discoveryNamespace() string { return "/tartan/" + h.cfg.ChainID +
 // advertising, then looking for servers while the host has few peers.
 func (h *Host) discover(ctx context.Context, kad *dht.IpfsDHT) {
 	disc := drouting.NewRoutingDiscovery(kad)
+	h.connectAll(ctx, h.known)
 	var advertiseAt time.Time
 	tick := time.NewTicker(h.cfg.DiscoveryInterval)
 	defer tick.Stop()
@@ -312,9 +339,12 @@ func (h *Host) discover(ctx context.Context, kad *dht.IpfsDHT) {
 	}
 }
 
-func (h *Host) connectBootstrap(ctx context.Context) {
+func (h *Host) connectBootstrap(ctx context.Context) { h.connectAll(ctx, h.bootstrap) }
+
+// connectAll dials, in parallel, the peers of infos not yet connected.
+func (h *Host) connectAll(ctx context.Context, infos []peer.AddrInfo) {
 	var wg sync.WaitGroup
-	for _, info := range h.bootstrap {
+	for _, info := range infos {
 		if info.ID == h.ID() || h.host.Network().Connectedness(info.ID) == network.Connected || h.Blocked(info.ID) {
 			continue
 		}
@@ -322,7 +352,7 @@ func (h *Host) connectBootstrap(ctx context.Context) {
 			cctx, cancel := context.WithTimeout(ctx, h.cfg.StreamTimeout)
 			defer cancel()
 			if err := h.host.Connect(cctx, info); err != nil {
-				h.log.Debug("bootstrap peer unreachable", "bootstrap", info.ID, "err", err)
+				h.log.Debug("peer unreachable", "target", info.ID, "err", err)
 			}
 		})
 	}

@@ -19,8 +19,8 @@ import (
 )
 
 const (
-	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...]"
-	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json]"
+	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival]"
+	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival]"
 )
 
 // parseFlags parses args with fs, refusing positional arguments. Parse
@@ -73,6 +73,8 @@ func runInit(_ context.Context, e *env, args []string) error {
 	apiAddr := fs.String("api", "", "REST API listen address host:port (default 127.0.0.1:26650)")
 	listen := fs.String("listen", "", "libp2p listen multiaddrs, comma-separated (default TCP and QUIC on port 2121)")
 	bootstrap := fs.String("bootstrap", "", "multiaddrs of peers to connect to first, comma-separated, each ending in /p2p/<peer id>")
+	window := fs.Duration("storage-window", 7*24*time.Hour, "how long squares are kept before pruning")
+	archival := fs.Bool("archival", false, "keep every square (no pruning)")
 	if err := parseFlags(e, fs, initUsage, args); err != nil {
 		return err
 	}
@@ -105,6 +107,7 @@ func runInit(_ context.Context, e *env, args []string) error {
 		cfg.Listen = splitList(*listen)
 	}
 	cfg.Bootstrap = splitList(*bootstrap)
+	cfg.Window, cfg.Archival = node.Duration(*window), *archival
 	// Checked here so a typo is refused before anything is written.
 	for _, a := range cfg.Listen {
 		if _, err := ma.NewMultiaddr(a); err != nil {
@@ -162,6 +165,7 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	dir := fs.String("dir", "", "the node's directory, written by tartan init")
 	levelName := fs.String("log-level", "info", "debug, info, warn or error")
 	format := fs.String("log-format", "text", "text or json")
+	archival := fs.Bool("archival", false, "keep every square this run, whatever config.json says")
 	if err := parseFlags(e, fs, startUsage, args); err != nil {
 		return err
 	}
@@ -183,7 +187,7 @@ func runStart(ctx context.Context, e *env, args []string) error {
 		return usageErr("--log-format %q: want text or json", *format)
 	}
 	log := slog.New(h)
-	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version})
+	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival})
 	if err != nil {
 		return err
 	}

@@ -148,3 +148,29 @@ func TestInitAndStartRefuse(t *testing.T) {
 		})
 	}
 }
+
+func TestInitStorageFlags(t *testing.T) {
+	root := t.TempDir()
+	for _, c := range []struct {
+		args     []string
+		window   time.Duration
+		archival bool
+	}{
+		{nil, 7 * 24 * time.Hour, false},
+		{[]string{"--storage-window", "36h"}, 36 * time.Hour, false},
+		{[]string{"--archival"}, 7 * 24 * time.Hour, true},
+	} {
+		dir := filepath.Join(root, strings.Join(append([]string{"p"}, c.args...), ""))
+		args := append([]string{"init", "--role", "producer", "--dir", dir}, c.args...)
+		if code, _, errs := runCLI(t, "", args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		cfg, err := node.LoadConfig(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Window.D() != c.window || cfg.Archival != c.archival {
+			t.Fatalf("%v wrote window %s archival %v, want %s %v", c.args, cfg.Window.D(), cfg.Archival, c.window, c.archival)
+		}
+	}
+}
