@@ -70,10 +70,11 @@ type Blobs interface {
 
 // Services are what a node plugs into the API.
 type Services struct {
-	Node    Node
-	Headers Headers
-	Shares  Shares
-	Blobs   Blobs
+	Node         Node
+	Headers      Headers
+	Shares       Shares
+	Blobs        Blobs
+	Availability Availability
 }
 
 // Config configures the server.

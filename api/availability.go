@@ -1,0 +1,67 @@
+package api
+
+import (
+	"context"
+	"time"
+)
+
+// Availability answers the availability routes (API.md §2 "Availability")
+// and the event stream. Light nodes answer from their sampling verdicts;
+// full nodes and the producer from the squares they verified whole
+// (confidence 1).
+type Availability interface {
+	// Availability is one height's status; ErrNotFound above the network
+	// head.
+	Availability(ctx context.Context, height uint64) (HeightAvailability, error)
+	// Summary is the node's view of every height.
+	Summary(ctx context.Context) (AvailabilitySummary, error)
+	// Events sends every event at heights ≥ from whose type is in types
+	// (all types when empty): first those already past, in height order,
+	// then new ones as they happen, until ctx ends; then it closes the
+	// channel. A client that reconnects with from = last height seen + 1
+	// misses nothing.
+	Events(ctx context.Context, from uint64, types map[string]bool) (<-chan Event, error)
+}
+
+// Event types.
+const (
+	EventHeader       = "header"
+	EventAvailability = "availability"
+	EventFraud        = "fraud"
+)
+
+// Event is one server-sent event: its type, its height and its JSON body
+// (a HeaderJSON, a HeightAvailability, or a fraud notice).
+type Event struct {
+	Type   string
+	Height uint64
+	Data   any
+}
+
+// SampleCounts are how many cells a height's verdict rests on.
+type SampleCounts struct {
+	Requested int `json:"requested"`
+	Verified  int `json:"verified"`
+}
+
+// HeightAvailability answers GET /v1/availability/{height}.
+type HeightAvailability struct {
+	Height      uint64       `json:"height"`
+	Status      string       `json:"status"` // pending, sampling, available, unavailable, fraud, pruned
+	SquareWidth int          `json:"square_width"`
+	Samples     SampleCounts `json:"samples"`
+	Confidence  float64      `json:"confidence"`
+	Bound       string       `json:"bound"`
+	Updated     time.Time    `json:"updated"`
+}
+
+// AvailabilitySummary answers GET /v1/availability. Available heights are
+// listed as inclusive ranges [from, to].
+type AvailabilitySummary struct {
+	NetworkHead uint64      `json:"network_head"`
+	SampledHead uint64      `json:"sampled_head"`
+	Available   [][2]uint64 `json:"available"`
+	Unavailable []uint64    `json:"unavailable"`
+	Fraud       []uint64    `json:"fraud"`
+	CatchingUp  bool        `json:"catching_up"`
+}
