@@ -26,6 +26,10 @@ func (s *Server) register() {
 	s.handle("GET /v1/blobs/{height}", s.blobs)
 	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}", s.blob)
 	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}/proof", s.blobProof)
+	s.handle("GET /v1/availability", s.availabilitySummary)
+	s.handle("GET /v1/availability/{height}", s.availability)
+	s.handle("GET /v1/events", s.events)
+	s.handle("GET /metrics", s.metrics)
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) {

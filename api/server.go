@@ -75,6 +75,9 @@ type Services struct {
 	Shares       Shares
 	Blobs        Blobs
 	Availability Availability
+	// Metrics are served at GET /metrics and count every request; nil
+	// makes the server its own (node passes the ones it updates).
+	Metrics *Metrics
 }
 
 // Config configures the server.
@@ -130,13 +133,16 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if svc.Metrics == nil {
+		svc.Metrics = NewMetrics()
+	}
 	s := &Server{cfg: cfg, svc: svc, log: logger, mux: http.NewServeMux()}
 	s.register()
 	return s, nil
 }
 
 // Handler is the server's routes, for tests and embedding.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.svc.Metrics.instrument(s.mux) }
 
 // Routes lists the registered route patterns ("GET /v1/node", …).
 func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
@@ -150,7 +156,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // (in-flight requests get a few seconds) and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),

@@ -37,6 +37,7 @@ func commands() []command {
 		{"init", "init --role producer|full|light --dir D: prepare a node's directory", runInit},
 		{"start", "start --dir D: run one node", runStart},
 		{"devnet", "devnet [--dir D]: run a local network (producer, full and light nodes)", runDevnet},
+		{"availability", "availability [--node URL] [HEIGHT]: a height's availability, or the node's summary", runAvailability},
 	}
 }
 
@@ -83,7 +84,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: tartan <command> [arguments]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 }
 
