@@ -16,6 +16,7 @@ import (
 	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
 	"github.com/tartan-da/tartan/p2p"
+	"github.com/tartan-da/tartan/sampling"
 )
 
 // Options are what a node takes from its caller rather than its files.
@@ -28,6 +29,11 @@ type Options struct {
 	// Archival keeps every square whatever config.json says (tartan start
 	// --archival).
 	Archival bool
+
+	// For tests: shorter sampling rounds and backoffs, and counting the
+	// sessions and requests a light node makes per height.
+	tuneSampling  func(*sampling.Config)
+	countSampling bool
 }
 
 // Node is one Tartan node of any role. New prepares it; Run runs it.
@@ -56,6 +62,12 @@ type Node struct {
 
 	// syncKick wakes the header sync loop early.
 	syncKick chan struct{}
+
+	// availability (availability.go): sampler on light nodes, tracker on
+	// the others; events on every role.
+	sampler *sampler
+	tracker *fullTracker
+	events  *eventLog
 
 	closeOnce sync.Once
 }
@@ -125,6 +137,9 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	}
 	n.host.ServeHeaders(headerSource{n.store})
 	n.serveProtocols()
+	if err := n.initAvailability(); err != nil {
+		return fail(err)
+	}
 	acfg := api.DefaultConfig()
 	acfg.Addr = cfg.API
 	if n.api, err = api.New(acfg, n.services(), n.log); err != nil {
@@ -160,6 +175,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run("api", func(ctx context.Context) error { return n.api.Serve(ctx, ln) })
 	run("prune", n.pruneLoop)
 	run("peers", n.peersLoop)
+	run("availability", n.availLoop)
 	switch n.cfg.Role {
 	case RoleProducer:
 		run("producer", n.produceLoop)
@@ -168,6 +184,7 @@ func (n *Node) Run(ctx context.Context) error {
 		run("square sync", n.squareLoop)
 	case RoleLight:
 		run("header sync", n.syncLoop)
+		run("sampling", n.lightLoop)
 	}
 	n.log.Info("node running", "chain", n.genesis.ChainID, "api", ln.Addr().String(), "peer", n.host.ID().String())
 	wg.Wait()

@@ -58,13 +58,15 @@ func (n *Node) produce(ctx context.Context, now time.Time) (*da.Header, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Cache the square before the header becomes visible, so a peer that
+	// syncs the header at once can already fetch the square.
+	n.squares.Put(sq)
 	if err := n.chain.Add(ctx, h); err != nil {
 		return nil, fmt.Errorf("storing header %d: %w", h.Height, err)
 	}
 	if err := n.store.PutSquare(ctx, h.Height, h.DataRoot, sq.eds.ODS()); err != nil {
 		return nil, fmt.Errorf("storing square %d: %w", h.Height, err)
 	}
-	n.squares.Put(sq)
 	// Acknowledge only once the block is stored: a crash before this
 	// point loses nothing anyone was told was included.
 	n.pool.Included(taken, h.Height)

@@ -37,12 +37,19 @@ func startNode(t *testing.T, dir string, o InitOptions) (*Node, func()) {
 	return runNode(t, dir)
 }
 
+// testOptions, when a test sets it, adjusts the options of every node the
+// test starts. Tests in this package do not run in parallel.
+var testOptions func(*Options)
+
 // runNode runs the node in dir until the returned stop is called (or the
 // test ends).
 func runNode(t *testing.T, dir string) (*Node, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	o := Options{Version: "test"}
+	if testOptions != nil {
+		testOptions(&o)
+	}
 	if os.Getenv("TARTAN_TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("dir", filepath.Base(dir))
 	}

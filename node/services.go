@@ -19,7 +19,8 @@ import (
 // the API's sentinels here, so api never sees store or p2p errors.
 
 func (n *Node) services() api.Services {
-	return api.Services{Node: nodeInfo{n}, Headers: headerService{n}, Shares: shareService{n}, Blobs: blobService{n}}
+	return api.Services{Node: nodeInfo{n}, Headers: headerService{n}, Shares: shareService{n}, Blobs: blobService{n},
+		Availability: availabilityService{n}}
 }
 
 type nodeInfo struct{ n *Node }
@@ -37,6 +38,8 @@ func (s nodeInfo) Info(context.Context) (api.NodeInfo, error) {
 	}
 	if n.cfg.Role != RoleLight {
 		info.Head.Sampled = local // full nodes verify whole squares
+	} else if n.sampler != nil {
+		info.Head.Sampled = n.sampler.sampledHead() // light.go
 	}
 	return info, nil
 }
@@ -101,6 +104,9 @@ func (n *Node) square(ctx context.Context, height uint64) (*square, error) {
 type shareService struct{ n *Node }
 
 func (s shareService) Sample(ctx context.Context, height uint64, row, col int) (*erasure.Sample, error) {
+	if s.n.cfg.Role == RoleLight {
+		return s.n.lightSample(ctx, height, row, col) // the cells it sampled (light.go)
+	}
 	sq, err := s.n.square(ctx, height)
 	if err != nil {
 		return nil, err
