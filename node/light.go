@@ -577,6 +577,7 @@ func (s *sampler) askPeers(ctx context.Context, h *da.Header, cells []sampling.C
 			return res
 		}
 		rctx, cancel := context.WithTimeout(ctx, sampleRequestTimeout)
+		asked := time.Now()
 		ss, err := n.host.RequestSamples(rctx, p, h.Height, pc)
 		timedOut := rctx.Err() != nil
 		cancel()
@@ -593,10 +594,13 @@ func (s *sampler) askPeers(ctx context.Context, h *da.Header, cells []sampling.C
 			}
 		}
 		if err != nil {
+			n.metrics.SamplesFailed.Add(uint64(len(cells)))
 			n.host.Penalize(p, p2p.OffenceInvalid, err)
 			res.failed, res.culprit = sampling.FailureInvalid, p
 			return res
 		}
+		n.metrics.SampleLatencySeconds.ObserveDuration(time.Since(asked))
+		n.metrics.SamplesVerified.Add(uint64(len(ss)))
 		res.samples = ss
 		return res
 	}

@@ -51,6 +51,7 @@ type Node struct {
 	headers *p2p.HeaderTopic
 	api     *api.Server
 	apiLn   net.Listener
+	metrics *api.Metrics
 
 	// producer only
 	key      ed25519.PrivateKey
@@ -117,6 +118,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 		return fail(err)
 	}
 	n.squares = newSquares(n.store, o.SquareCacheBytes)
+	n.metrics = api.NewMetrics()
 	nodeKey, err := LoadOrCreateNodeKey(filepath.Join(dir, NodeKeyFile))
 	if err != nil {
 		return fail(err)
@@ -175,6 +177,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run("api", func(ctx context.Context) error { return n.api.Serve(ctx, ln) })
 	run("prune", n.pruneLoop)
 	run("peers", n.peersLoop)
+	run("metrics", n.metricsLoop)
 	run("availability", n.availLoop)
 	switch n.cfg.Role {
 	case RoleProducer:

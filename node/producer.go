@@ -33,6 +33,7 @@ func (n *Node) produceLoop(ctx context.Context) error {
 			}
 			return err
 		}
+		n.metrics.BlockBuildSeconds.ObserveDuration(time.Since(start))
 		n.log.Debug("block produced", "height", h.Height, "k", h.SquareWidth, "took", time.Since(start))
 		// Keep the schedule: the next block is due one block time after
 		// this one's, not after it finished.
@@ -85,10 +86,12 @@ func (n *Node) buildBlock(sb *da.SquareBuilder, now time.Time) (*da.Header, *squ
 	}
 	// The producer's Extender keeps its codecs and scratch across blocks.
 	// Squares are not recycled into it: the cache may still serve them.
+	start := time.Now()
 	eds, dah, err := n.extender.ExtendAndCommit(ods.Shares)
 	if err != nil {
 		return nil, nil, err
 	}
+	n.metrics.EDSComputeSeconds.ObserveDuration(time.Since(start))
 	h := &da.Header{ChainID: n.genesis.ChainID, Height: 1, Time: now.UTC(), SquareWidth: uint16(ods.Width), DataRoot: dah.DataRoot()}
 	if prev := n.chain.Head(); prev != nil {
 		h.Height, h.PrevHash = prev.Height+1, prev.Hash()

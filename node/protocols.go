@@ -63,6 +63,7 @@ func (s squareSource) Samples(ctx context.Context, height uint64, cells []p2p.Ce
 	if err != nil {
 		return nil, err
 	}
+	s.n.metrics.SamplesServed.Add(uint64(len(cells)))
 	out := make([]*erasure.Sample, len(cells))
 	for i, c := range cells {
 		if out[i], err = sq.prover.Sample(int(c.Row), int(c.Col), erasure.Row); err != nil {

@@ -19,7 +19,7 @@ import (
 // the API's sentinels here, so api never sees store or p2p errors.
 
 func (n *Node) services() api.Services {
-	return api.Services{Node: nodeInfo{n}, Headers: headerService{n}, Shares: shareService{n}, Blobs: blobService{n},
+	return api.Services{Node: nodeInfo{n}, Headers: headerService{n}, Shares: shareService{n}, Blobs: blobService{n}, Metrics: n.metrics,
 		Availability: availabilityService{n}}
 }
 
