@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -495,10 +496,12 @@ func (s *sampler) dispatch(ctx context.Context, h *da.Header, cells []sampling.C
 			s.mu.Unlock()
 		}
 		go func() {
-			r := s.fetchBatch(ctx, h, batch, order)
-			select {
-			case results <- r:
-			case <-ctx.Done():
+			for _, r := range s.fetchBatch(ctx, h, batch, order) {
+				select {
+				case results <- r:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}()
 		started++
@@ -540,7 +543,11 @@ func rotate(ps []peer.ID, by int) []peer.ID {
 // samples, as light nodes do not) is skipped; one whose samples do not
 // verify is penalised and the batch fails as invalid so the session counts
 // the attempt and asks again elsewhere.
-func (s *sampler) fetchBatch(ctx context.Context, h *da.Header, cells []sampling.Cell, peers []peer.ID) batchResult {
+//
+// Samples are answered all or none, so a batch still missing after the
+// grace is asked for cell by cell: one withheld cell must not keep the
+// batch's other cells from being verified.
+func (s *sampler) fetchBatch(ctx context.Context, h *da.Header, cells []sampling.Cell, peers []peer.ID) []batchResult {
 	// A header can reach this node a moment before any peer has stored
 	// its square (the producer stores the header first; full nodes fetch
 	// the square after the header): when every peer lacks the cells, ask
@@ -549,14 +556,54 @@ func (s *sampler) fetchBatch(ctx context.Context, h *da.Header, cells []sampling
 	start := time.Now()
 	for wait := 50 * time.Millisecond; ; wait *= 2 {
 		res := s.askPeers(ctx, h, cells, peers)
-		if res.samples != nil || res.failed != sampling.FailureMissing || time.Since(start)+wait > missingGrace {
-			return res
+		if res.samples != nil || res.failed != sampling.FailureMissing {
+			return []batchResult{res}
+		}
+		if time.Since(start)+wait > missingGrace {
+			return s.cellByCell(ctx, h, res, peers)
 		}
 		pause(ctx, wait)
 		if ctx.Err() != nil {
-			return res
+			return []batchResult{res}
 		}
 	}
+}
+
+// cellByCell asks once more for each cell of a missing batch on its own
+// and returns the verified cells as one result, the still missing ones as
+// another, and invalid or timed-out answers as they came.
+func (s *sampler) cellByCell(ctx context.Context, h *da.Header, missing batchResult, peers []peer.ID) []batchResult {
+	if len(missing.cells) < 2 {
+		return []batchResult{missing}
+	}
+	found := batchResult{}
+	still := batchResult{failed: sampling.FailureMissing}
+	var out []batchResult
+	for _, c := range missing.cells {
+		if ctx.Err() != nil {
+			still.cells = append(still.cells, c)
+			continue
+		}
+		r := s.askPeers(ctx, h, []sampling.Cell{c}, peers)
+		switch {
+		case r.samples != nil:
+			found.cells, found.samples = append(found.cells, c), append(found.samples, r.samples[0])
+		case r.failed == sampling.FailureMissing:
+			still.cells = append(still.cells, c)
+		default:
+			out = append(out, r)
+			if r.culprit != "" { // ask it nothing more for this batch
+				peers = slices.DeleteFunc(slices.Clone(peers), func(p peer.ID) bool { return p == r.culprit })
+			}
+		}
+	}
+	if found.samples != nil {
+		out = append(out, found)
+	}
+	if still.cells != nil {
+		out = append(out, still)
+	}
+	return out
 }
 
 // missingGrace bounds how long fetchBatch re-asks peers that all lack the

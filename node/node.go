@@ -29,6 +29,11 @@ type Options struct {
 	// Archival keeps every square whatever config.json says (tartan start
 	// --archival).
 	Archival bool
+	// Withhold is a devnet-only fault (tartan devnet --fault withhold@H),
+	// zero when off. From this height on the producer keeps from every
+	// peer and REST client an unrecoverable part of each non-empty square
+	// (withheldCell) while serving the rest. Other roles ignore it.
+	Withhold uint64
 
 	// For tests: shorter sampling rounds and backoffs, and counting the
 	// sessions and requests a light node makes per height.

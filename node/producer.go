@@ -12,6 +12,9 @@ import (
 // (DESIGN.md §2). Block building sits behind one method, buildBlock, so it
 // can move into a consensus engine's proposal step later.
 func (n *Node) produceLoop(ctx context.Context) error {
+	if n.opts.Withhold > 0 {
+		n.log.Warn("fault injection: withholding part of every non-empty square from peers and clients", "from_height", n.opts.Withhold)
+	}
 	bt := n.genesis.BlockTime.D()
 	next := time.Now()
 	if head := n.chain.Head(); head != nil {
@@ -102,4 +105,34 @@ func (n *Node) buildBlock(sb *da.SquareBuilder, now time.Time) (*da.Header, *squ
 	h.Sign(n.key)
 	sq, err := fromEDS(h.Height, eds, dah)
 	return h, sq, err
+}
+
+// withholds reports whether this producer withholds part of h's square
+// (Options.Withhold): every block from that height on but the empty one,
+// which has no data to withhold.
+func (n *Node) withholds(h *da.Header) bool {
+	return n.cfg.Role == RoleProducer && n.opts.Withhold > 0 && h.Height >= n.opts.Withhold && !isEmptyBlock(h)
+}
+
+// withheldAt is withholds for a height, false when it has no header.
+func (n *Node) withheldAt(ctx context.Context, height uint64) bool {
+	if n.cfg.Role != RoleProducer || n.opts.Withhold == 0 || height < n.opts.Withhold {
+		return false
+	}
+	h, err := n.chain.Header(ctx, height)
+	return err == nil && n.withholds(h)
+}
+
+// withheldCell reports whether a withholding producer keeps cell (row,
+// col) of a square of width k: the (k+1)×(k+1) block of rows and columns
+// k−1 to 2k−1. Each of its rows and columns then lacks k+1 of its 2k
+// cells, more than the k parity can restore, and the other rows and
+// columns do not cross the block: the square is unrecoverable with the
+// fewest cells that make it so (DESIGN.md §7).
+func withheldCell(k, row, col int) bool { return row >= k-1 && col >= k-1 }
+
+// errWithheld is what a withholding producer answers instead, wrapping
+// notFound (p2p's or api's ErrNotFound: not having data is no offence).
+func (n *Node) errWithheld(notFound error, height uint64) error {
+	return fmt.Errorf("%w: height %d is withheld (devnet fault withhold@%d)", notFound, height, n.opts.Withhold)
 }

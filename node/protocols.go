@@ -33,35 +33,56 @@ func (n *Node) serveProtocols() {
 // squareSource serves verified squares to peers.
 type squareSource struct{ n *Node }
 
-// held returns a square this node holds, as p2p.ErrNotFound otherwise.
-func (s squareSource) held(ctx context.Context, height uint64) (*square, error) {
+// held returns a square this node holds, as p2p.ErrNotFound otherwise,
+// and whether a withholding producer keeps part of it (Options.Withhold).
+func (s squareSource) held(ctx context.Context, height uint64) (*square, bool, error) {
 	local, _ := s.n.chain.Heights()
 	if height == 0 || height > local {
-		return nil, fmt.Errorf("%w: height %d", p2p.ErrNotFound, height)
+		return nil, false, fmt.Errorf("%w: height %d", p2p.ErrNotFound, height)
 	}
 	h, err := s.n.chain.Header(ctx, height)
 	if err != nil {
-		return nil, fmt.Errorf("%w: header %d: %v", p2p.ErrNotFound, height, err)
+		return nil, false, fmt.Errorf("%w: header %d: %v", p2p.ErrNotFound, height, err)
 	}
 	sq, err := s.n.squares.Get(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: square %d", p2p.ErrNotFound, height)
+		return nil, false, fmt.Errorf("%w: square %d", p2p.ErrNotFound, height)
+	}
+	return sq, err == nil && s.n.withholds(h), err
+}
+
+// whole returns a square held in full: what serves whole squares, rows
+// or namespaces. A withheld square is not served whole to anyone.
+func (s squareSource) whole(ctx context.Context, height uint64) (*square, error) {
+	sq, withheld, err := s.held(ctx, height)
+	if err == nil && withheld {
+		return nil, s.n.errWithheld(p2p.ErrNotFound, height)
 	}
 	return sq, err
 }
 
 func (s squareSource) ODS(ctx context.Context, height uint64) ([]da.Share, error) {
-	sq, err := s.held(ctx, height)
+	sq, err := s.whole(ctx, height)
 	if err != nil {
 		return nil, err
 	}
 	return sq.eds.ODS(), nil
 }
 
+// Samples answers all cells or none (p2p's samples protocol): a batch
+// that touches a withheld cell is not found as a whole, and the light
+// node asks for its cells one by one (light.go fetchBatch).
 func (s squareSource) Samples(ctx context.Context, height uint64, cells []p2p.Cell) ([]*erasure.Sample, error) {
-	sq, err := s.held(ctx, height)
+	sq, withheld, err := s.held(ctx, height)
 	if err != nil {
 		return nil, err
+	}
+	if k := sq.eds.Width(); withheld {
+		for _, c := range cells {
+			if int(c.Row) < 2*k && int(c.Col) < 2*k && withheldCell(k, int(c.Row), int(c.Col)) {
+				return nil, fmt.Errorf("%w: cell (%d, %d)", s.n.errWithheld(p2p.ErrNotFound, height), c.Row, c.Col)
+			}
+		}
 	}
 	s.n.metrics.SamplesServed.Add(uint64(len(cells)))
 	out := make([]*erasure.Sample, len(cells))
@@ -74,7 +95,7 @@ func (s squareSource) Samples(ctx context.Context, height uint64, cells []p2p.Ce
 }
 
 func (s squareSource) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*erasure.NamespaceData, error) {
-	sq, err := s.held(ctx, height)
+	sq, err := s.whole(ctx, height)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +103,7 @@ func (s squareSource) NamespaceData(ctx context.Context, height uint64, ns da.Na
 }
 
 func (s squareSource) BlobProof(ctx context.Context, height uint64, start, end int) (*erasure.BlobProof, error) {
-	sq, err := s.held(ctx, height)
+	sq, err := s.whole(ctx, height)
 	if err != nil {
 		return nil, err
 	}

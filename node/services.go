@@ -114,6 +114,9 @@ func (s shareService) Sample(ctx context.Context, height uint64, row, col int) (
 	if w := 2 * sq.eds.Width(); row >= w || col >= w {
 		return nil, fmt.Errorf("%w: cell (%d, %d) is outside the %d×%d square at height %d", api.ErrNotFound, row, col, w, w, height)
 	}
+	if withheldCell(sq.eds.Width(), row, col) && s.n.withheldAt(ctx, height) {
+		return nil, fmt.Errorf("%w: cell (%d, %d)", s.n.errWithheld(api.ErrNotFound, height), row, col)
+	}
 	return sq.prover.Sample(row, col, erasure.Row)
 }
 
@@ -180,6 +183,9 @@ func (n *Node) forward(ctx context.Context, blobs []da.Blob) (uint64, error) {
 
 func (s blobService) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*erasure.NamespaceData, error) {
 	n := s.n
+	if n.withheldAt(ctx, height) {
+		return nil, n.errWithheld(api.ErrNotFound, height)
+	}
 	sq, err := n.square(ctx, height)
 	if err == nil {
 		return sq.prover.NamespaceData(ns)
@@ -214,6 +220,9 @@ func (s blobService) NamespaceData(ctx context.Context, height uint64, ns da.Nam
 
 func (s blobService) BlobProof(ctx context.Context, height uint64, start, end int) (*erasure.BlobProof, error) {
 	n := s.n
+	if n.withheldAt(ctx, height) {
+		return nil, n.errWithheld(api.ErrNotFound, height)
+	}
 	sq, err := n.square(ctx, height)
 	if err == nil {
 		return sq.prover.BlobProof(start, end)

@@ -66,6 +66,7 @@ type devnetNode struct {
 	peerID  string
 	cmd     *exec.Cmd
 	p2p     []string // from its /v1/node once it answers
+	args    []string // extra arguments of its tartan start (the producer's --fault)
 }
 
 func (d *devnetNode) apiURL() string  { return fmt.Sprintf("http://127.0.0.1:%d", d.apiPort) }
@@ -135,12 +136,16 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	if err := da.ValidateMaxSquareWidth(*maxSquare); err != nil {
 		return usageErr("--max-square %d: %v", *maxSquare, err)
 	}
+	var faultArgs []string // the producer's extra start arguments
 	if *fault != "" {
 		kind, h, err := parseFault(*fault)
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("--fault %s@%d: fault injection is not supported yet", kind, h)
+		if kind != "withhold" {
+			return fmt.Errorf("--fault %s@%d: fault injection is not supported yet", kind, h)
+		}
+		faultArgs = []string{"--fault", fmt.Sprintf("%s@%d", kind, h)}
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -171,6 +176,7 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 			apiPort: *apiPort + i, p2pPort: *apiPort + devnetP2POffset + i})
 	}
 	add("producer", node.RoleProducer)
+	nodes[0].args = faultArgs
 	for i := 1; i <= *fulls; i++ {
 		add(fmt.Sprintf("full-%d", i), node.RoleFull)
 	}
@@ -339,7 +345,7 @@ func superviseDevnet(ctx context.Context, e *env, self, dir string, nodes []*dev
 		if err != nil {
 			return andStop(err, stop())
 		}
-		cmd := exec.Command(self, "start", "--dir", d.dir)
+		cmd := exec.Command(self, append([]string{"start", "--dir", d.dir}, d.args...)...)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		cmd.SysProcAttr = childSysProcAttr()
 		err = cmd.Start()

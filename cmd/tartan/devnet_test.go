@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -412,7 +413,6 @@ func TestDevnetRefuses(t *testing.T) {
 		code int
 		want string
 	}{
-		{"fault not yet", []string{"--fault", "withhold@5"}, 1, "not supported yet"},
 		{"bad-encoding not yet", []string{"--fault", "bad-encoding@2"}, 1, "not supported yet"},
 		{"fault kind", []string{"--fault", "lie@5"}, 2, "withhold@H"},
 		{"fault height", []string{"--fault", "withhold@0"}, 2, "height"},
@@ -438,5 +438,83 @@ func TestDevnetRefuses(t *testing.T) {
 				t.Fatalf("a refused devnet wrote %d entries in its dir", len(entries))
 			}
 		})
+	}
+}
+
+// TestDevnetWithholdFault: --fault withhold@H reaches the producer alone,
+// which then withholds part of a non-empty square from height H on.
+func TestDevnetWithholdFault(t *testing.T) {
+	dir := t.TempDir()
+	base := freeBase(t, 2)
+	p := startDevnetProc(t, "--dir", dir, "--fulls", "0", "--lights", "1", "--api-port", strconv.Itoa(base),
+		"--block-time", "100ms", "--fault", "withhold@3")
+	d := p.waitJSON(t, dir, nil)
+	for _, n := range d.Nodes {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", n.PID))
+		if err != nil {
+			break // no procfs here: the behaviour below still shows it
+		}
+		if has := strings.Contains(string(cmdline), "--fault\x00withhold@3\x00"); has != (n.Role == "producer") {
+			t.Fatalf("%s runs %q", n.Name, strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	prod := d.Nodes[0].API
+	var res api.SubmitResult
+	body := map[string]any{"blobs": []map[string]any{{"namespace": tryNamespace, "data": bytes.Repeat([]byte("withheld"), 500)}}, "timeout": "20s"}
+	if code := doJSON(t, http.MethodPost, prod+"/v1/blobs", body, &res); code != http.StatusOK {
+		t.Fatalf("submit: %d", code)
+	}
+	if res.Height < 3 {
+		// Below the fault: wait for a block from height 3 on and
+		// submit another blob.
+		deadline := time.Now().Add(30 * time.Second)
+		var head api.HeaderJSON
+		for getJSON(t, prod+"/v1/headers/head", &head) != http.StatusOK || head.Height < 3 {
+			if time.Now().After(deadline) {
+				t.Fatal("the head does not reach height 3")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		body["blobs"].([]map[string]any)[0]["data"] = bytes.Repeat([]byte("later"), 500)
+		if code := doJSON(t, http.MethodPost, prod+"/v1/blobs", body, &res); code != http.StatusOK || res.Height < 3 {
+			t.Fatalf("submit: %d at height %d", code, res.Height)
+		}
+	}
+	var hd api.HeaderJSON
+	if code := getJSON(t, fmt.Sprintf("%s/v1/headers/%d", prod, res.Height), &hd); code != http.StatusOK {
+		t.Fatalf("header %d: %d", res.Height, code)
+	}
+	k := hd.SquareWidth
+	if code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/%d/%d", prod, res.Height, 2*k-1, 2*k-1), nil); code != http.StatusNotFound {
+		t.Fatalf("the producer serves withheld cell (%d,%d) at height %d: %d", 2*k-1, 2*k-1, res.Height, code)
+	}
+	if code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/0/0", prod, res.Height), nil); code != http.StatusOK {
+		t.Fatalf("the producer does not serve cell (0,0) at height %d: %d", res.Height, code)
+	}
+	p.stop(t)
+}
+
+func TestStartFaultFlag(t *testing.T) {
+	pdir, ldir := filepath.Join(t.TempDir(), "p"), filepath.Join(t.TempDir(), "l")
+	if code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", pdir); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := runCLI(t, "", "init", "--role", "light", "--dir", ldir, "--genesis", filepath.Join(pdir, "genesis.json")); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, tc := range []struct {
+		dir, fault string
+		code       int
+		want       string
+	}{
+		{pdir, "lie@5", 2, "withhold@H"},
+		{pdir, "withhold@0", 2, "height"},
+		{pdir, "bad-encoding@2", 1, "not supported yet"},
+		{ldir, "withhold@2", 2, "only a producer"},
+	} {
+		code, _, errs := runCLI(t, "", "start", "--dir", tc.dir, "--fault", tc.fault)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Fatalf("start --fault %s: exit %d %q, want %d and %q", tc.fault, code, errs, tc.code, tc.want)
+		}
 	}
 }

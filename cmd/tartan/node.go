@@ -166,11 +166,28 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	levelName := fs.String("log-level", "info", "debug, info, warn or error")
 	format := fs.String("log-format", "text", "text or json")
 	archival := fs.Bool("archival", false, "keep every square this run, whatever config.json says")
+	// Set by tartan devnet on its producer; left out of the usage line
+	// since only devnet offers faults (API.md §1).
+	fault := fs.String("fault", "", "withhold@H: the producer withholds part of every non-empty square from height H (devnet use only)")
 	if err := parseFlags(e, fs, startUsage, args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return usageErr("--dir is required; %s", startUsage)
+	}
+	var withhold uint64
+	if *fault != "" {
+		kind, h, err := parseFault(*fault)
+		if err != nil {
+			return err
+		}
+		if kind != "withhold" {
+			return fmt.Errorf("--fault %s@%d: fault injection is not supported yet", kind, h)
+		}
+		if cfg, err := node.LoadConfig(*dir); err == nil && cfg.Role != node.RoleProducer {
+			return usageErr("--fault %s: only a producer withholds data; %s holds a %s node", *fault, *dir, cfg.Role)
+		}
+		withhold = h
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*levelName)); err != nil {
@@ -187,7 +204,7 @@ func runStart(ctx context.Context, e *env, args []string) error {
 		return usageErr("--log-format %q: want text or json", *format)
 	}
 	log := slog.New(h)
-	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival})
+	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, Withhold: withhold})
 	if err != nil {
 		return err
 	}
