@@ -61,6 +61,23 @@ func newFullTracker() *fullTracker {
 	return &fullTracker{sched: sched, next: 1, updated: map[uint64]time.Time{}}
 }
 
+// sampledHead is the highest height up to which every square is held
+// (or was pruned): a full node's equivalent of a light node's sampled head.
+func (t *fullTracker) sampledHead() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.next - 1
+}
+
+// sampledHead is the height up to which this node has a verdict for
+// every height: sampled (light) or held whole (full, producer).
+func (n *Node) sampledHead() uint64 {
+	if n.sampler != nil {
+		return n.sampler.sampledHead()
+	}
+	return n.tracker.sampledHead()
+}
+
 // initAvailability prepares what the Availability service needs; New
 // calls it before services().
 func (n *Node) initAvailability() error {

@@ -224,5 +224,9 @@ func TestProducerWithholdsFromHeight(t *testing.T) {
 			t.Fatalf("the full node serves a cell of withheld height %d", h)
 		}
 	}
+	var info api.NodeInfo
+	if code := httpJSON(t, "GET", url(full, "/v1/node"), nil, &info); code != 200 || info.Head.Sampled >= withheld[0] {
+		t.Fatalf("the full node reports sampled head %d (status %d), but it lacks square %d", info.Head.Sampled, code, withheld[0])
+	}
 	tn.checkNoneBanned()
 }

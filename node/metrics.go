@@ -22,11 +22,7 @@ func (n *Node) metricsLoop(ctx context.Context) error {
 			m.PoolSubmissions.Set(float64(subs))
 			m.PoolBytes.Set(float64(bytes))
 		}
-		if n.sampler != nil {
-			m.SampledHead.Set(float64(n.sampler.sampledHead()))
-		} else {
-			m.SampledHead.Set(float64(local))
-		}
+		m.SampledHead.Set(float64(n.sampledHead()))
 		select {
 		case <-ctx.Done():
 			return nil

@@ -36,11 +36,7 @@ func (s nodeInfo) Info(context.Context) (api.NodeInfo, error) {
 	for _, a := range n.host.Addrs() {
 		info.Listen = append(info.Listen, a.String())
 	}
-	if n.cfg.Role != RoleLight {
-		info.Head.Sampled = local // full nodes verify whole squares
-	} else if n.sampler != nil {
-		info.Head.Sampled = n.sampler.sampledHead() // light.go
-	}
+	info.Head.Sampled = n.sampledHead()
 	return info, nil
 }
 
