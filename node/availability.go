@@ -53,12 +53,12 @@ type fullTracker struct {
 	updated map[uint64]time.Time
 }
 
-func newFullTracker() *fullTracker {
+func newFullTracker() (*fullTracker, error) {
 	sched, err := sampling.NewScheduler(1, sampling.DefaultConfig())
 	if err != nil {
-		panic(err) // the default config is valid
+		return nil, err
 	}
-	return &fullTracker{sched: sched, next: 1, updated: map[uint64]time.Time{}}
+	return &fullTracker{sched: sched, next: 1, updated: map[uint64]time.Time{}}, nil
 }
 
 // sampledHead is the highest height up to which every square is held
@@ -90,8 +90,9 @@ func (n *Node) initAvailability() error {
 		n.sampler = s
 		return nil
 	}
-	n.tracker = newFullTracker()
-	return nil
+	var err error
+	n.tracker, err = newFullTracker()
+	return err
 }
 
 func (n *Node) outsideWindow(h *da.Header) bool {
