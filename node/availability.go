@@ -183,6 +183,9 @@ func (n *Node) availability(ctx context.Context, height uint64) (api.HeightAvail
 	}
 	h, err := n.chain.Header(ctx, height)
 	if errors.Is(err, store.ErrNotFound) {
+		if height < n.chain.Base() { // below a trusted checkpoint (checkpoint.go)
+			out.Status = sampling.StatusPruned.String()
+		}
 		return out, nil
 	}
 	if err != nil {

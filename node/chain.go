@@ -24,9 +24,15 @@ type chain struct {
 	log      *slog.Logger
 
 	mu      sync.Mutex // guards the fields below
-	head    *da.Header // highest height stored with every height below it; nil before the first
+	head    *da.Header // highest height stored with every height from base up to it; nil before the first
 	network uint64     // highest valid height heard of, ≥ head
 	changed chan struct{}
+	// base is the first height of the stored chain: 1, or a trusted
+	// checkpoint's height (checkpoint.go); 0 before the first header.
+	base uint64
+	// awaitCheckpoint makes Add refuse a first header: the node starts
+	// from a trusted checkpoint that only AddTrusted may store.
+	awaitCheckpoint bool
 }
 
 func newChain(ctx context.Context, g *Genesis, st *store.Store, log *slog.Logger) (*chain, error) {
@@ -42,8 +48,18 @@ func newChain(ctx context.Context, g *Genesis, st *store.Store, log *slog.Logger
 		return nil, err
 	default:
 		c.head, c.network = head, head.Height
+		if c.base, err = loadBase(ctx, st); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
+}
+
+// Base is the first height of the stored chain, 0 before the first header.
+func (c *chain) Base() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base
 }
 
 // Head is the local head, nil before the first block.
@@ -129,8 +145,8 @@ func (c *chain) Add(ctx context.Context, h *da.Header) error {
 		c.broadcastLocked()
 	}
 	// The first header a node stores must be height 1: without a trusted
-	// checkpoint nothing else can be linked to the genesis.
-	if (c.head == nil && h.Height != 1) || (c.head != nil && h.Height != c.head.Height+1) {
+	// checkpoint (AddTrusted) nothing else can be linked to the genesis.
+	if (c.head == nil && (h.Height != 1 || c.awaitCheckpoint)) || (c.head != nil && h.Height != c.head.Height+1) {
 		return fmt.Errorf("%w: height %d, local head %d", errHeaderGap, h.Height, c.localLocked())
 	}
 	if c.head != nil {
@@ -138,8 +154,18 @@ func (c *chain) Add(ctx context.Context, h *da.Header) error {
 			return err
 		}
 	}
+	if c.head == nil {
+		// A base left by a checkpoint start that crashed before its
+		// header was stored must not outlive it.
+		if err := putBase(ctx, c.store, h.Height); err != nil {
+			return err
+		}
+	}
 	if err := c.store.PutHeader(ctx, h); err != nil {
 		return err
+	}
+	if c.head == nil {
+		c.base = h.Height
 	}
 	c.head = h
 	c.broadcastLocked()

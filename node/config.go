@@ -61,6 +61,13 @@ type Config struct {
 	// per height (Samples > 0 wins).
 	Confidence float64 `json:"sampling_confidence"`
 	Samples    int     `json:"sampling_samples"`
+	// TrustedHeight and TrustedHash name a trusted checkpoint: a full or
+	// light node with an empty chain starts there instead of at height 1
+	// (checkpoint.go). TrustedHash, the hex of header TrustedHeight's
+	// hash, needs TrustedHeight; a height alone trusts the producer's
+	// signature on whatever header it signed there.
+	TrustedHeight uint64 `json:"trusted_height,omitempty"`
+	TrustedHash   string `json:"trusted_hash,omitempty"`
 }
 
 // DefaultConfig is the configuration `tartan init` writes for a role.
@@ -92,6 +99,13 @@ func (c *Config) Validate() error {
 	}
 	if c.Samples < 0 || (c.Samples == 0 && (c.Confidence <= 0 || c.Confidence >= 1)) {
 		return fmt.Errorf("%w: sampling_confidence must be in (0, 1) or sampling_samples positive", ErrConfig)
+	}
+	_, ok, err := parseCheckpoint(c.TrustedHash, c.TrustedHeight)
+	if err != nil {
+		return err
+	}
+	if ok && c.Role == RoleProducer {
+		return fmt.Errorf("%w: a producer makes its chain; trusted_height and trusted_hash are for full and light nodes", ErrConfig)
 	}
 	return nil
 }

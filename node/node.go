@@ -34,6 +34,11 @@ type Options struct {
 	// peer and REST client an unrecoverable part of each non-empty square
 	// (withheldCell) while serving the rest. Other roles ignore it.
 	Withhold uint64
+	// TrustedHeight and TrustedHash, when either is set, replace the
+	// config's checkpoint for this run (tartan start --trusted-height,
+	// --trusted-hash). A checkpoint applies only to an empty chain.
+	TrustedHeight uint64
+	TrustedHash   string
 
 	// For tests: shorter sampling rounds and backoffs, and counting the
 	// sessions and requests a light node makes per height.
@@ -75,6 +80,10 @@ type Node struct {
 	tracker *fullTracker
 	events  *eventLog
 
+	// checkpoint is the trusted header to start from, nil when the chain
+	// was not empty or none is configured.
+	checkpoint *checkpoint
+
 	closeOnce sync.Once
 }
 
@@ -93,6 +102,12 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 		return nil, err
 	}
 	cfg.Archival = cfg.Archival || o.Archival
+	if o.TrustedHeight != 0 || o.TrustedHash != "" {
+		cfg.TrustedHeight, cfg.TrustedHash = o.TrustedHeight, o.TrustedHash
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	g, err := LoadGenesis(filepath.Join(dir, GenesisFile))
 	if err != nil {
 		return nil, err
@@ -147,6 +162,9 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if err := n.initAvailability(); err != nil {
 		return fail(err)
 	}
+	if err := n.initCheckpoint(); err != nil {
+		return fail(err)
+	}
 	acfg := api.DefaultConfig()
 	acfg.Addr = cfg.API
 	if n.api, err = api.New(acfg, n.services(), n.log); err != nil {
@@ -183,16 +201,30 @@ func (n *Node) Run(ctx context.Context) error {
 	run("prune", n.pruneLoop)
 	run("peers", n.peersLoop)
 	run("metrics", n.metricsLoop)
-	run("availability", n.availLoop)
-	switch n.cfg.Role {
-	case RoleProducer:
-		run("producer", n.produceLoop)
-	case RoleFull:
-		run("header sync", n.syncLoop)
-		run("square sync", n.squareLoop)
-	case RoleLight:
-		run("header sync", n.syncLoop)
-		run("sampling", n.lightLoop)
+	roles := func() {
+		run("availability", n.availLoop)
+		switch n.cfg.Role {
+		case RoleProducer:
+			run("producer", n.produceLoop)
+		case RoleFull:
+			run("header sync", n.syncLoop)
+			run("square sync", n.squareLoop)
+		case RoleLight:
+			run("header sync", n.syncLoop)
+			run("sampling", n.lightLoop)
+		}
+	}
+	if cp := n.checkpoint; cp != nil {
+		// The chain loops start from the checkpoint once it is stored.
+		run("checkpoint", func(ctx context.Context) error {
+			if err := n.startFromCheckpoint(ctx, *cp); err != nil || ctx.Err() != nil {
+				return err
+			}
+			roles()
+			return nil
+		})
+	} else {
+		roles()
 	}
 	n.log.Info("node running", "chain", n.genesis.ChainID, "api", ln.Addr().String(), "peer", n.host.ID().String())
 	wg.Wait()

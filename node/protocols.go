@@ -156,6 +156,11 @@ func (n *Node) squareLoop(ctx context.Context) error {
 	for {
 		changed := n.chain.Changed()
 		local, _ := n.chain.Heights()
+		// A chain started from a checkpoint has no header, so no square,
+		// below its base (checkpoint.go).
+		if base := n.chain.Base(); base > synced+1 {
+			synced = base - 1
+		}
 		progressed := false
 		for synced < local && ctx.Err() == nil {
 			if err := n.fetchSquare(ctx, synced+1); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,8 +20,8 @@ import (
 )
 
 const (
-	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival]"
-	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival]"
+	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]]"
+	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--trusted-height H [--trusted-hash HEX]]"
 )
 
 // parseFlags parses args with fs, refusing positional arguments. Parse
@@ -75,6 +76,7 @@ func runInit(_ context.Context, e *env, args []string) error {
 	bootstrap := fs.String("bootstrap", "", "multiaddrs of peers to connect to first, comma-separated, each ending in /p2p/<peer id>")
 	window := fs.Duration("storage-window", 7*24*time.Hour, "how long squares are kept before pruning")
 	archival := fs.Bool("archival", false, "keep every square (no pruning)")
+	trustedHeight, trustedHash := checkpointFlags(fs)
 	if err := parseFlags(e, fs, initUsage, args); err != nil {
 		return err
 	}
@@ -108,6 +110,10 @@ func runInit(_ context.Context, e *env, args []string) error {
 	}
 	cfg.Bootstrap = splitList(*bootstrap)
 	cfg.Window, cfg.Archival = node.Duration(*window), *archival
+	if err := checkCheckpoint(role, *trustedHeight, *trustedHash, initUsage); err != nil {
+		return err
+	}
+	cfg.TrustedHeight, cfg.TrustedHash = *trustedHeight, strings.ToLower(*trustedHash)
 	// Checked here so a typo is refused before anything is written.
 	for _, a := range cfg.Listen {
 		if _, err := ma.NewMultiaddr(a); err != nil {
@@ -169,11 +175,21 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	// Set by tartan devnet on its producer; left out of the usage line
 	// since only devnet offers faults (API.md §1).
 	fault := fs.String("fault", "", "withhold@H: the producer withholds part of every non-empty square from height H (devnet use only)")
+	trustedHeight, trustedHash := checkpointFlags(fs)
 	if err := parseFlags(e, fs, startUsage, args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return usageErr("--dir is required; %s", startUsage)
+	}
+	if *trustedHeight != 0 || *trustedHash != "" {
+		cfg, err := node.LoadConfig(*dir)
+		if err != nil {
+			return err
+		}
+		if err := checkCheckpoint(cfg.Role, *trustedHeight, *trustedHash, startUsage); err != nil {
+			return err
+		}
 	}
 	var withhold uint64
 	if *fault != "" {
@@ -204,7 +220,10 @@ func runStart(ctx context.Context, e *env, args []string) error {
 		return usageErr("--log-format %q: want text or json", *format)
 	}
 	log := slog.New(h)
-	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, Withhold: withhold})
+	// The node applies a checkpoint only to an empty chain, and warns
+	// when the chain already holds headers from elsewhere.
+	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, Withhold: withhold,
+		TrustedHeight: *trustedHeight, TrustedHash: strings.ToLower(*trustedHash)})
 	if err != nil {
 		return err
 	}
@@ -213,5 +232,30 @@ func runStart(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// checkpointFlags declares --trusted-height and --trusted-hash.
+func checkpointFlags(fs *flag.FlagSet) (height *uint64, hash *string) {
+	height = fs.Uint64("trusted-height", 0, "full and light nodes: start an empty chain from the header at this height instead of height 1")
+	hash = fs.String("trusted-hash", "", "the hex hash of the header at --trusted-height (64 digits); without it the producer's signature alone is trusted")
+	return height, hash
+}
+
+// checkCheckpoint refuses checkpoint flags a role cannot use or a hash
+// that is not 32 bytes of hex.
+func checkCheckpoint(role node.Role, height uint64, hash, usage string) error {
+	if height == 0 && hash == "" {
+		return nil
+	}
+	if role == node.RoleProducer {
+		return usageErr("--trusted-height and --trusted-hash are for full and light nodes; a producer makes its chain")
+	}
+	if height == 0 {
+		return usageErr("--trusted-hash needs --trusted-height, the height of that header; %s", usage)
+	}
+	if b, err := hex.DecodeString(hash); hash != "" && (err != nil || len(b) != 32) {
+		return usageErr("--trusted-hash %q: want the header hash as 64 hex digits", hash)
+	}
 	return nil
 }
