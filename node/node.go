@@ -39,6 +39,11 @@ type Options struct {
 	// --trusted-hash). A checkpoint applies only to an empty chain.
 	TrustedHeight uint64
 	TrustedHash   string
+	// SamplingConfidence or SamplingSamples, when set, replace the
+	// config's choice of how many cells a light node samples per height
+	// (tartan start --sampling.confidence / --sampling.samples).
+	SamplingConfidence float64
+	SamplingSamples    int
 
 	// For tests: shorter sampling rounds and backoffs, and counting the
 	// sessions and requests a light node makes per height.
@@ -102,6 +107,15 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 		return nil, err
 	}
 	cfg.Archival = cfg.Archival || o.Archival
+	if o.SamplingConfidence != 0 || o.SamplingSamples != 0 {
+		cfg.Confidence, cfg.Samples = o.SamplingConfidence, o.SamplingSamples
+		if cfg.Confidence == 0 {
+			cfg.Confidence = sampling.DefaultConfig().Confidence
+		}
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	if o.TrustedHeight != 0 || o.TrustedHash != "" {
 		cfg.TrustedHeight, cfg.TrustedHash = o.TrustedHeight, o.TrustedHash
 		if err := cfg.Validate(); err != nil {

@@ -20,8 +20,8 @@ import (
 )
 
 const (
-	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]]"
-	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--trusted-height H [--trusted-hash HEX]]"
+	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence 0.9999 | --sampling.samples N]"
+	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence C | --sampling.samples N]"
 )
 
 // parseFlags parses args with fs, refusing positional arguments. Parse
@@ -77,6 +77,7 @@ func runInit(_ context.Context, e *env, args []string) error {
 	window := fs.Duration("storage-window", 7*24*time.Hour, "how long squares are kept before pruning")
 	archival := fs.Bool("archival", false, "keep every square (no pruning)")
 	trustedHeight, trustedHash := checkpointFlags(fs)
+	confidence, samples := samplingFlags(fs)
 	if err := parseFlags(e, fs, initUsage, args); err != nil {
 		return err
 	}
@@ -114,6 +115,13 @@ func runInit(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg.TrustedHeight, cfg.TrustedHash = *trustedHeight, strings.ToLower(*trustedHash)
+	if *confidence != 0 {
+		cfg.Confidence = *confidence
+	}
+	cfg.Samples = *samples
+	if err := cfg.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
 	// Checked here so a typo is refused before anything is written.
 	for _, a := range cfg.Listen {
 		if _, err := ma.NewMultiaddr(a); err != nil {
@@ -176,6 +184,7 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	// since only devnet offers faults (API.md §1).
 	fault := fs.String("fault", "", "withhold@H: the producer withholds part of every non-empty square from height H (devnet use only)")
 	trustedHeight, trustedHash := checkpointFlags(fs)
+	confidence, samples := samplingFlags(fs)
 	if err := parseFlags(e, fs, startUsage, args); err != nil {
 		return err
 	}
@@ -223,7 +232,8 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	// The node applies a checkpoint only to an empty chain, and warns
 	// when the chain already holds headers from elsewhere.
 	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, Withhold: withhold,
-		TrustedHeight: *trustedHeight, TrustedHash: strings.ToLower(*trustedHash)})
+		TrustedHeight: *trustedHeight, TrustedHash: strings.ToLower(*trustedHash),
+		SamplingConfidence: *confidence, SamplingSamples: *samples})
 	if err != nil {
 		return err
 	}
@@ -258,4 +268,12 @@ func checkCheckpoint(role node.Role, height uint64, hash, usage string) error {
 		return usageErr("--trusted-hash %q: want the header hash as 64 hex digits", hash)
 	}
 	return nil
+}
+
+// samplingFlags declares how many cells a light node samples per height:
+// enough for a target confidence, or an explicit count (which wins).
+func samplingFlags(fs *flag.FlagSet) (confidence *float64, samples *int) {
+	confidence = fs.Float64("sampling.confidence", 0, "target confidence per height for light nodes (default 0.9999)")
+	samples = fs.Int("sampling.samples", 0, "explicit number of cells a light node samples per height (overrides the confidence)")
+	return confidence, samples
 }

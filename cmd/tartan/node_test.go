@@ -174,3 +174,42 @@ func TestInitStorageFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestInitSamplingFlags(t *testing.T) {
+	root := t.TempDir()
+	pdir := filepath.Join(root, "p")
+	if code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", pdir); code != 0 {
+		t.Fatalf("init producer: %s", errs)
+	}
+	genesis := filepath.Join(pdir, node.GenesisFile)
+	for _, c := range []struct {
+		args       []string
+		confidence float64
+		samples    int
+	}{
+		{nil, 0.9999, 0},
+		{[]string{"--sampling.confidence", "0.99"}, 0.99, 0},
+		{[]string{"--sampling.samples", "20"}, 0.9999, 20},
+	} {
+		dir := filepath.Join(root, "l"+strings.Join(c.args, ""))
+		args := append([]string{"init", "--role", "light", "--dir", dir, "--genesis", genesis}, c.args...)
+		if code, _, errs := runCLI(t, "", args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		cfg, err := node.LoadConfig(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Confidence != c.confidence || cfg.Samples != c.samples {
+			t.Fatalf("%v wrote confidence %v samples %d", c.args, cfg.Confidence, cfg.Samples)
+		}
+	}
+	for _, bad := range [][]string{{"--sampling.confidence", "1.5"}, {"--sampling.samples", "-1"}} {
+		args := append([]string{"init", "--role", "light", "--dir", filepath.Join(root, "bad"), "--genesis", genesis}, bad...)
+		code, _, errs := runCLI(t, "", args...)
+		if code != 2 {
+			t.Fatalf("%v: exit %d, want 2", bad, code)
+		}
+		oneLine(t, errs)
+	}
+}
