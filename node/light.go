@@ -514,7 +514,9 @@ func (s *sampler) dispatch(ctx context.Context, h *da.Header, cells []sampling.C
 func (s *sampler) usablePeers(bad map[peer.ID]bool) []peer.ID {
 	var out []peer.ID
 	for _, p := range s.n.peersInRandomOrder() {
-		if !bad[p] && !s.n.host.Blocked(p) {
+		// Only peers that serve squares: other light nodes, which a light
+		// node also meets, would only answer "not found".
+		if !bad[p] && !s.n.host.Blocked(p) && s.n.host.ServesSquares(p) {
 			out = append(out, p)
 		}
 	}

@@ -505,3 +505,12 @@ func (h *Host) RequestBlobProof(ctx context.Context, to peer.ID, height uint64, 
 	})
 	return out, err
 }
+
+// ServesSquares reports whether p is known (from identify) to serve the
+// square protocols: the producer and full nodes do, light nodes do not.
+// Asking only such peers spares a light node a walk through every other
+// light node it is connected to.
+func (h *Host) ServesSquares(p peer.ID) bool {
+	ok, err := h.host.Peerstore().SupportsProtocols(p, h.ProtocolID("samples", "v1"))
+	return err == nil && len(ok) > 0
+}
