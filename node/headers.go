@@ -124,7 +124,7 @@ func (n *Node) syncOnce(ctx context.Context) bool {
 			added++
 		}
 		if added > 0 {
-			n.log.Debug("synced headers", "from", hs[0].Height, "count", added, "peer", p.String())
+			n.log.Debug("synced headers", "from", hs[0].Height, "count", added, "peer", p)
 			return true
 		}
 	}

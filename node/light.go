@@ -634,7 +634,7 @@ func (s *sampler) askPeers(ctx context.Context, h *da.Header, cells []sampling.C
 			if timedOut || errors.Is(err, p2p.ErrTimeout) {
 				res.failed = sampling.FailureTimeout
 			}
-			n.log.Debug("samples request failed", "height", h.Height, "peer", p.String(), "err", err)
+			n.log.Debug("samples request failed", "height", h.Height, "peer", p, "err", err)
 			continue // lacks the height, does not serve samples, or went away
 		}
 		for i, smp := range ss {
