@@ -104,32 +104,7 @@ func hasSquare(n *Node, height uint64) bool {
 // square (k = 128 needs more than 64² shares) and returns the height.
 func fillBlock(tb testing.TB, producer *Node, shares int) uint64 {
 	tb.Helper()
-	rng := rand.New(rand.NewPCG(1, 2))
-	var blobs []da.Blob
-	// 1,000-share blobs in distinct namespaces: the layout pads each to
-	// its subtree width, so stay well under the k² limit.
-	for left := shares; left > 0; left -= 1000 {
-		data := make([]byte, min(left, 1000)*478)
-		for i := range data {
-			data[i] = byte(rng.Uint32())
-		}
-		ns, err := da.NewV0Namespace([]byte(fmt.Sprintf("fill-%05d", len(blobs))))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		blobs = append(blobs, da.Blob{Namespace: ns, Data: data})
-	}
-	sub, err := producer.pool.Add(blobs)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	height, err := sub.Wait(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return height
+	return fillDistinctBlock(tb, producer, shares, 1)
 }
 
 // requester is a bare libp2p host that asks a node for samples, as a light
