@@ -30,6 +30,7 @@ func (s *Server) register() {
 	s.handle("GET /v1/availability/{height}", s.availability)
 	s.handle("GET /v1/events", s.events)
 	s.handle("GET /metrics", s.metrics)
+	s.handle("GET /openapi.yaml", s.openAPI)
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
