@@ -1,12 +1,10 @@
 package node
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -232,27 +230,9 @@ func BenchmarkLightFollow(b *testing.B) {
 			Config: nodeConfig(RoleLight, append(producer.P2PAddrs(), full.P2PAddrs()...))}); err != nil {
 			b.Fatal(err)
 		}
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLightChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), lightChildEnv+"="+dir)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
+		cmd, addr := startChildNode(b, "TestHelperLightChild", lightChildEnv, dir)
 		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 		pid := cmd.Process.Pid
-		lines := bufio.NewScanner(out)
-		addr := ""
-		for addr == "" && lines.Scan() {
-			addr, _ = strings.CutPrefix(lines.Text(), "api=")
-		}
-		if addr == "" {
-			b.Fatalf("the light child printed no API address: %v", lines.Err())
-		}
-		go func() { _, _ = io.Copy(io.Discard, out) }()
 		summary := func() api.AvailabilitySummary {
 			var s api.AvailabilitySummary
 			resp, err := http.Get("http://" + addr + "/v1/availability")

@@ -218,21 +218,42 @@ func TestHelperKilledNode(t *testing.T) {
 	}
 }
 
+// startChildNode re-runs the test binary as a child process whose helper
+// test (named by test, gated on env = dir) runs a node in dir and prints
+// "api=ADDR"; it returns the running command and that address. The caller
+// kills and waits for the child.
+func startChildNode(tb testing.TB, test, env, dir string) (*exec.Cmd, string) {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env+"="+dir)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	addr := ""
+	for addr == "" && lines.Scan() {
+		addr, _ = strings.CutPrefix(lines.Text(), "api=")
+	}
+	if addr == "" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		tb.Fatalf("the child node printed no API address: %v", lines.Err())
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return cmd, addr
+}
+
 // runKilledChild runs a full node in dir in a child process, waits until
 // its header head reaches height, lets it fetch squares a random moment
 // longer and kills it with SIGKILL: no deferred call, no Close, no flush.
 func runKilledChild(t *testing.T, dir string, height uint64, rng *rand.Rand) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperKilledNode$", "-test.count=1")
-	cmd.Env = append(os.Environ(), killedNodeDirEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, addr := startChildNode(t, "TestHelperKilledNode", killedNodeDirEnv, dir)
 	killed := false
 	defer func() {
 		if !killed {
@@ -240,15 +261,6 @@ func runKilledChild(t *testing.T, dir string, height uint64, rng *rand.Rand) {
 			_ = cmd.Wait()
 		}
 	}()
-	lines := bufio.NewScanner(out)
-	addr := ""
-	for addr == "" && lines.Scan() {
-		addr, _ = strings.CutPrefix(lines.Text(), "api=")
-	}
-	if addr == "" {
-		t.Fatalf("the child node printed no API address: %v", lines.Err())
-	}
-	go io.Copy(io.Discard, out)
 	waitFor(t, 20*time.Second, fmt.Sprintf("the child node to reach height %d", height), func() bool {
 		var info api.NodeInfo
 		return httpJSON(t, "GET", "http://"+addr+"/v1/node", nil, &info) == 200 && info.Head.Local >= height
