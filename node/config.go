@@ -68,6 +68,43 @@ type Config struct {
 	// signature on whatever header it signed there.
 	TrustedHeight uint64 `json:"trusted_height,omitempty"`
 	TrustedHash   string `json:"trusted_hash,omitempty"`
+	// APIAuth says when write routes need a bearer token: "always",
+	// "non-loopback" (the default: only when the API listens on an address
+	// other machines can reach) or "never".
+	APIAuth string `json:"api_auth,omitempty"`
+	// AltDANamespace is where OP Stack alt-DA /put stores its blobs, as 58
+	// or 20 hex characters; empty means DefaultAltDANamespace.
+	AltDANamespace string `json:"altda_namespace,omitempty"`
+}
+
+// API auth modes (Config.APIAuth).
+const (
+	AuthAlways      = "always"
+	AuthNonLoopback = "non-loopback"
+	AuthNever       = "never"
+)
+
+// DefaultAltDANamespace is the alt-DA namespace of a config that names
+// none: version 0, user ID "op-alt-da" (ASCII, zero-padded to 10 bytes).
+const DefaultAltDANamespace = "6f702d616c742d646100"
+
+// AuthMode is APIAuth with its default applied.
+func (c *Config) AuthMode() string {
+	if c.APIAuth == "" {
+		return AuthNonLoopback
+	}
+	return c.APIAuth
+}
+
+// AltDA is the alt-DA namespace with its default applied; Validate has
+// checked it.
+func (c *Config) AltDA() da.Namespace {
+	s := c.AltDANamespace
+	if s == "" {
+		s = DefaultAltDANamespace
+	}
+	ns, _ := da.ParseNamespace(s)
+	return ns
 }
 
 // DefaultConfig is the configuration `tartan init` writes for a role.
@@ -99,6 +136,20 @@ func (c *Config) Validate() error {
 	}
 	if c.Samples < 0 || (c.Samples == 0 && (c.Confidence <= 0 || c.Confidence >= 1)) {
 		return fmt.Errorf("%w: sampling_confidence must be in (0, 1) or sampling_samples positive", ErrConfig)
+	}
+	switch c.AuthMode() {
+	case AuthAlways, AuthNonLoopback, AuthNever:
+	default:
+		return fmt.Errorf("%w: api_auth %q (want always, non-loopback or never)", ErrConfig, c.APIAuth)
+	}
+	if c.AltDANamespace != "" {
+		ns, err := da.ParseNamespace(c.AltDANamespace)
+		if err == nil {
+			err = ns.ValidateForBlob()
+		}
+		if err != nil {
+			return fmt.Errorf("%w: altda_namespace: %v", ErrConfig, err)
+		}
 	}
 	_, ok, err := parseCheckpoint(c.TrustedHash, c.TrustedHeight)
 	if err != nil {
