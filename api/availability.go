@@ -36,6 +36,19 @@ type Event struct {
 	Type   string
 	Height uint64
 	Data   any
+	// ID, when set, is the event's SSE id: an EventCursor the backend can
+	// resume after. Without it the id is the height.
+	ID string
+}
+
+// EventResumer is an Availability whose events carry cursors (Event.ID),
+// so a client reconnecting with Last-Event-ID resumes exactly after the
+// last event it got, including verdicts that arrived late for old heights.
+type EventResumer interface {
+	// EventsAfter sends the events after the cursor's, or, when the cursor
+	// is no longer in the backend's log (a restart, or a long absence),
+	// every event at heights ≥ after.Floor; then new ones until ctx ends.
+	EventsAfter(ctx context.Context, after EventCursor, types map[string]bool) (<-chan Event, error)
 }
 
 // SampleCounts are how many cells a height's verdict rests on.

@@ -20,21 +20,27 @@ var keepaliveInterval = 15 * time.Second
 // GET /v1/events?from=H[&types=header,availability,fraud] (API.md §2):
 // Server-Sent Events, one per api.Event:
 //
-//	id: <height>
+//	id: <cursor, or the height>
 //	event: <type>
 //	data: <one-line JSON with "height">
 //
 // Where to start: a Last-Event-ID header (sent by an EventSource that
-// reconnects, with its original URL) wins over from and resumes at
-// last + 1; otherwise from; with neither, the stream starts after the
-// current network head (new events only). Bad parameters are answered
-// 400 in the JSON error shape before the stream starts.
+// reconnects, with its original URL) wins over from. A cursor id resumes
+// right after that event, so verdicts that came late for older heights
+// are not lost; a plain height id resumes at height + 1. Otherwise from;
+// with neither, the stream starts after the current network head (new
+// events only). Bad parameters are answered 400 in the JSON error shape
+// before the stream starts.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	from, types, err := eventsQuery(r)
+	from, after, types, err := eventsQuery(r)
 	if err == nil && s.svc.Availability == nil {
 		err = ErrNotServed
 	}
-	if err == nil && from == 0 {
+	resumer, canResume := s.svc.Availability.(EventResumer)
+	if err == nil && after != nil && !canResume {
+		from = max(after.Floor, 1) // the backend has no log: replay from the floor
+	}
+	if err == nil && from == 0 && after == nil {
 		var sum AvailabilitySummary
 		if sum, err = s.svc.Availability.Summary(r.Context()); err == nil {
 			from = sum.NetworkHead + 1
@@ -43,7 +49,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel() // also tells the backend to close the channel
 	var ch <-chan Event
-	if err == nil {
+	switch {
+	case err != nil:
+	case after != nil && canResume:
+		ch, err = resumer.EventsAfter(ctx, *after, types)
+	default:
 		ch, err = s.svc.Availability.Events(ctx, from, types)
 	}
 	if err != nil {
@@ -88,9 +98,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// eventsQuery parses where to start (0: not given) and the types wanted
-// (nil: all).
-func eventsQuery(r *http.Request) (uint64, map[string]bool, error) {
+// eventsQuery parses where to start (a height, 0 when not given, or a
+// cursor) and the types wanted (nil: all).
+func eventsQuery(r *http.Request) (uint64, *EventCursor, map[string]bool, error) {
 	q := r.URL.Query()
 	var types map[string]bool
 	if q.Has("types") {
@@ -100,27 +110,70 @@ func eventsQuery(r *http.Request) (uint64, map[string]bool, error) {
 			case EventHeader, EventAvailability, EventFraud:
 				types[t] = true
 			default:
-				return 0, nil, badRequest("bad_types", fmt.Errorf("types %q: want a comma-separated list of %s, %s, %s",
+				return 0, nil, nil, badRequest("bad_types", fmt.Errorf("types %q: want a comma-separated list of %s, %s, %s",
 					q.Get("types"), EventHeader, EventAvailability, EventFraud))
 			}
 		}
 	}
-	if id := r.Header.Get("Last-Event-ID"); id != "" {
-		last, err := strconv.ParseUint(strings.TrimSpace(id), 10, 64)
-		if err != nil || last == math.MaxUint64 {
-			return 0, nil, badRequest("bad_last_event_id", fmt.Errorf("Last-Event-ID %q: want the height of the last event received", id))
+	if id := strings.TrimSpace(r.Header.Get("Last-Event-ID")); id != "" {
+		if strings.Contains(id, "-") {
+			c, err := ParseEventCursor(id)
+			if err != nil {
+				return 0, nil, nil, badRequest("bad_last_event_id", fmt.Errorf("Last-Event-ID %q: %v", id, err))
+			}
+			return 0, &c, types, nil
 		}
-		return last + 1, types, nil
+		last, err := strconv.ParseUint(id, 10, 64)
+		if err != nil || last == math.MaxUint64 {
+			return 0, nil, nil, badRequest("bad_last_event_id", fmt.Errorf("Last-Event-ID %q: want the id of the last event received", id))
+		}
+		return last + 1, nil, types, nil
 	}
 	if q.Has("from") {
 		v := q.Get("from")
 		from, err := strconv.ParseUint(v, 10, 64)
 		if err != nil || from == 0 {
-			return 0, nil, badRequest("bad_from", fmt.Errorf("from %q: want a positive height", v))
+			return 0, nil, nil, badRequest("bad_from", fmt.Errorf("from %q: want a positive height", v))
 		}
-		return from, types, nil
+		return from, nil, types, nil
 	}
-	return 0, types, nil
+	return 0, nil, types, nil
+}
+
+// EventCursor is the SSE id of an event from a backend with an event log:
+// "<floor>-<seq>-<boot>". Seq is the event's place in the log of the
+// backend instance named Boot (empty for events replayed from storage,
+// which have no place in it); Floor is the lowest height whose events
+// could still change when the event was sent, so a backend that no
+// longer holds Seq replays from there and nothing is missed.
+type EventCursor struct {
+	Floor, Seq uint64
+	Boot       string
+}
+
+// maxBootLen bounds a cursor's instance name.
+const maxBootLen = 32
+
+func (c EventCursor) String() string {
+	return strconv.FormatUint(c.Floor, 10) + "-" + strconv.FormatUint(c.Seq, 10) + "-" + c.Boot
+}
+
+// ParseEventCursor reads a cursor written by EventCursor.String.
+func ParseEventCursor(s string) (EventCursor, error) {
+	parts := strings.Split(s, "-")
+	if len(parts) != 3 {
+		return EventCursor{}, errors.New("want <floor>-<seq>-<boot>")
+	}
+	floor, err1 := strconv.ParseUint(parts[0], 10, 64)
+	seq, err2 := strconv.ParseUint(parts[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return EventCursor{}, errors.New("floor and seq must be decimal numbers")
+	}
+	boot := parts[2]
+	if len(boot) > maxBootLen || strings.Trim(boot, "0123456789abcdef") != "" {
+		return EventCursor{}, fmt.Errorf("boot must be at most %d lowercase hex characters", maxBootLen)
+	}
+	return EventCursor{Floor: floor, Seq: seq, Boot: boot}, nil
 }
 
 // encodeEvent writes one event. Its data is Data as one line of JSON
@@ -133,7 +186,13 @@ func encodeEvent(buf *bytes.Buffer, ev Event) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(buf, "id: %d\nevent: %s\ndata: %s\n\n", ev.Height, ev.Type, data)
+	id := ev.ID
+	if id == "" {
+		id = strconv.FormatUint(ev.Height, 10)
+	} else if strings.ContainsAny(id, "\r\n") {
+		return fmt.Errorf("event id %q cannot be sent", id)
+	}
+	fmt.Fprintf(buf, "id: %s\nevent: %s\ndata: %s\n\n", id, ev.Type, data)
 	return nil
 }
 

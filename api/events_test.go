@@ -232,6 +232,10 @@ func TestEventsBadParameters(t *testing.T) {
 		{"from=1&types=", "", "bad_types"},
 		{"from=1", "abc", "bad_last_event_id"},
 		{"from=1", "18446744073709551615", "bad_last_event_id"},
+		{"from=1", "3-4", "bad_last_event_id"},
+		{"from=1", "3-4-XYZ", "bad_last_event_id"},
+		{"from=1", "a-4-00", "bad_last_event_id"},
+		{"from=1", "3-4-00-5", "bad_last_event_id"},
 	} {
 		req, _ := http.NewRequest("GET", ts.URL+"/v1/events?"+c.query, nil)
 		if c.lastID != "" {
@@ -311,4 +315,31 @@ func TestEncodeEvent(t *testing.T) {
 			t.Errorf("%+v encoded as %q", ev, buf.String())
 		}
 	}
+}
+
+// A cursor id without an event-log backend falls back to its floor.
+func TestEventsCursorWithoutLogReplaysFromFloor(t *testing.T) {
+	a := newAvailTable()
+	for h := uint64(1); h <= 4; h++ {
+		a.add(h, "available")
+	}
+	ts := newTestServer(t, Services{Availability: a})
+	s := openStream(t, ts.URL+"/v1/events?from=1", EventCursor{Floor: 3, Seq: 99, Boot: "ab"}.String())
+	s.expect(t, "header@3", "availability@3", "header@4", "availability@4")
+}
+
+func FuzzParseEventCursor(f *testing.F) {
+	for _, s := range []string{"1-2-ab", "0-0-", "18446744073709551615-1-0123456789abcdef", "1-2", "x", "--", "1-2-AB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseEventCursor(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseEventCursor(c.String())
+		if err != nil || back != c {
+			t.Fatalf("%q parsed as %+v, which reads back as %+v %v", s, c, back, err)
+		}
+	})
 }

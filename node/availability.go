@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -40,7 +42,25 @@ func (s availabilityService) Summary(ctx context.Context) (api.AvailabilitySumma
 }
 
 func (s availabilityService) Events(ctx context.Context, from uint64, types map[string]bool) (<-chan api.Event, error) {
-	return s.n.events.subscribe(ctx, s.n, from, types), nil
+	return s.n.events.subscribe(ctx, s.n, from, nil, types), nil
+}
+
+func (s availabilityService) EventsAfter(ctx context.Context, after api.EventCursor, types map[string]bool) (<-chan api.Event, error) {
+	return s.n.events.subscribe(ctx, s.n, max(after.Floor, 1), &after, types), nil
+}
+
+// unsettled is the lowest height whose availability may still change
+// (fraud proofs aside): the floor of the event cursors.
+func (n *Node) unsettled() uint64 {
+	if s := n.sampler; s != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.sched.Unsettled()
+	}
+	t := n.tracker
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return max(t.next, t.sched.Floor())
 }
 
 // fullTracker records which heights a full node or the producer holds
@@ -81,7 +101,10 @@ func (n *Node) sampledHead() uint64 {
 // initAvailability prepares what the Availability service needs; New
 // calls it before services().
 func (n *Node) initAvailability() error {
-	n.events = newEventLog()
+	var err error
+	if n.events, err = newEventLog(n.unsettled); err != nil {
+		return err
+	}
 	if n.cfg.Role == RoleLight {
 		s, err := newSampler(n)
 		if err != nil {
@@ -90,7 +113,6 @@ func (n *Node) initAvailability() error {
 		n.sampler = s
 		return nil
 	}
-	var err error
 	n.tracker, err = newFullTracker()
 	return err
 }
@@ -317,18 +339,31 @@ func (n *Node) availabilitySummary() api.AvailabilitySummary {
 
 // eventLog is the node's recent events, append-only and bounded, with a
 // sequence number per event so subscribers neither miss nor repeat one.
+// Each event's id is an api.EventCursor naming this log (boot, random
+// per process) and the event's sequence, so a client that reconnects
+// resumes exactly where it was.
 type eventLog struct {
+	boot    string
+	floor   func() uint64 // the lowest height whose events may still change
 	mu      sync.Mutex
 	events  []api.Event // events[i] has sequence base+i
 	base    uint64
 	changed chan struct{} // closed at the next add
 }
 
-func newEventLog() *eventLog { return &eventLog{changed: make(chan struct{})} }
+func newEventLog(floor func() uint64) (*eventLog, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("node: event log id: %w", err)
+	}
+	return &eventLog{boot: hex.EncodeToString(b[:]), floor: floor, changed: make(chan struct{})}, nil
+}
 
 func (l *eventLog) add(e api.Event) {
+	floor := l.floor() // before l.mu: it takes the sampler's lock
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	e.ID = api.EventCursor{Floor: floor, Seq: l.base + uint64(len(l.events)), Boot: l.boot}.String()
 	if len(l.events) == maxEvents {
 		drop := maxEvents / 10 // amortise the copy
 		l.events = append(l.events[:0], l.events[drop:]...)
@@ -350,9 +385,10 @@ func (l *eventLog) since(seq uint64) ([]api.Event, uint64, <-chan struct{}) {
 	return out, l.base + uint64(len(l.events)), l.changed
 }
 
-// snapshotStart returns the sequence of the log's first event and the
-// lowest height the log holds for each event type in it.
-func (l *eventLog) snapshotStart() (seq uint64, lowest map[string]uint64) {
+// snapshotStart returns the sequence of the log's first event, the one
+// after its last, and the lowest height the log holds for each event type
+// in it.
+func (l *eventLog) snapshotStart() (seq, next uint64, lowest map[string]uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lowest = map[string]uint64{}
@@ -361,16 +397,22 @@ func (l *eventLog) snapshotStart() (seq uint64, lowest map[string]uint64) {
 			lowest[e.Type] = e.Height
 		}
 	}
-	return l.base, lowest
+	return l.base, l.base + uint64(len(l.events)), lowest
 }
 
 // subscribe streams the events at heights ≥ from of the wanted types:
 // first those older than the in-memory log, replayed from the store, then
-// the log, then new events until ctx ends.
-func (l *eventLog) subscribe(ctx context.Context, n *Node, from uint64, types map[string]bool) <-chan api.Event {
+// the log, then new events until ctx ends. With a cursor from this log
+// that the log still holds, it streams the log from just after it
+// instead, whatever the heights.
+func (l *eventLog) subscribe(ctx context.Context, n *Node, from uint64, after *api.EventCursor, types map[string]bool) <-chan api.Event {
 	ch := make(chan api.Event, 64)
 	want := func(t string) bool { return len(types) == 0 || types[t] }
-	seq, lowest := l.snapshotStart()
+	seq, next, lowest := l.snapshotStart()
+	exact := false
+	if after != nil && after.Boot == l.boot && after.Seq+1 >= seq && after.Seq < next {
+		seq, exact, from = after.Seq+1, true, 0
+	}
 	go func() {
 		defer close(ch)
 		send := func(e api.Event) bool {
@@ -382,24 +424,31 @@ func (l *eventLog) subscribe(ctx context.Context, n *Node, from uint64, types ma
 			}
 		}
 		// Replay what the log no longer (or never) held.
-		local, _ := n.chain.Heights()
-		hdrEnd, avEnd := local+1, local+1
-		if v, ok := lowest[api.EventHeader]; ok {
-			hdrEnd = v
+		var hdrEnd, avEnd uint64 // nothing to replay after an exact cursor
+		if !exact {
+			local, _ := n.chain.Heights()
+			hdrEnd, avEnd = local+1, local+1
+			if v, ok := lowest[api.EventHeader]; ok {
+				hdrEnd = v
+			}
+			if v, ok := lowest[api.EventAvailability]; ok {
+				avEnd = v
+			}
 		}
-		if v, ok := lowest[api.EventAvailability]; ok {
-			avEnd = v
-		}
+		// Replayed events have no place in the log: their cursor sends a
+		// client that reconnects mid-replay back to a replay from the
+		// lowest height that could still have changed.
+		replayID := func(h uint64) string { return api.EventCursor{Floor: min(n.unsettled(), h)}.String() }
 		replayed := uint64(0) // header events up to here were replayed
 		for h := max(from, 1); h < max(hdrEnd, avEnd) && ctx.Err() == nil; h++ {
 			if want(api.EventHeader) && h < hdrEnd {
 				replayed = h
-				if hd, err := n.chain.Header(ctx, h); err == nil && !send(api.Event{Type: api.EventHeader, Height: h, Data: api.NewHeaderJSON(hd)}) {
+				if hd, err := n.chain.Header(ctx, h); err == nil && !send(api.Event{Type: api.EventHeader, Height: h, Data: api.NewHeaderJSON(hd), ID: replayID(h)}) {
 					return
 				}
 			}
 			if want(api.EventAvailability) && h < avEnd {
-				if av, err := n.availability(ctx, h); err == nil && isVerdict(av.Status) && !send(api.Event{Type: api.EventAvailability, Height: h, Data: av}) {
+				if av, err := n.availability(ctx, h); err == nil && isVerdict(av.Status) && !send(api.Event{Type: api.EventAvailability, Height: h, Data: av, ID: replayID(h)}) {
 					return
 				}
 			}

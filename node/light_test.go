@@ -198,6 +198,7 @@ func TestLightNodesSampleEveryHeight(t *testing.T) {
 	cancel()
 	for range ch { // the stream ends with its context
 	}
+	checkEventResume(t, tn.lights[0], target)
 	tn.checkNoneBanned()
 }
 
@@ -441,7 +442,10 @@ func TestLightNodeReportsWithheldHeightUnavailable(t *testing.T) {
 }
 
 func TestEventLogBoundedAndOrdered(t *testing.T) {
-	l := newEventLog()
+	l, err := newEventLog(func() uint64 { return 1 })
+	if err != nil {
+		t.Fatal(err)
+	}
 	for h := uint64(1); h <= maxEvents+500; h++ {
 		l.add(api.Event{Type: api.EventHeader, Height: h})
 	}
@@ -591,5 +595,49 @@ func TestLightNodePrunesHeightsOutsideWindow(t *testing.T) {
 	httpJSON(t, "GET", url(light, "/v1/availability"), nil, &sum)
 	if len(sum.Available) > 0 && sum.Available[0][0] <= h {
 		t.Fatalf("summary %+v still lists pruned height %d", sum, h)
+	}
+}
+
+// A verdict that comes late for an old height (after events at higher
+// heights) is not lost by a client that reconnects with the cursor of the
+// last event it got, as it would be by one resuming at a height.
+func TestEventLogResumesAfterCursor(t *testing.T) {
+	floor := uint64(1)
+	l, err := newEventLog(func() uint64 { return floor })
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.add(api.Event{Type: api.EventHeader, Height: 1})
+	l.add(api.Event{Type: api.EventHeader, Height: 2})
+	l.add(api.Event{Type: api.EventAvailability, Height: 2})
+	evs, _, _ := l.since(0)
+	last := evs[len(evs)-1]
+	cur, err := api.ParseEventCursor(last.ID)
+	if err != nil || cur.Floor != 1 || cur.Seq != 2 || cur.Boot != l.boot {
+		t.Fatalf("cursor %q: %+v %v", last.ID, cur, err)
+	}
+	// The client is away: height 1's verdict comes late, then height 3.
+	floor = 3
+	l.add(api.Event{Type: api.EventAvailability, Height: 1})
+	l.add(api.Event{Type: api.EventHeader, Height: 3})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ch := l.subscribe(ctx, nil, 0, &cur, nil) // an exact cursor replays nothing from the store
+	want := []string{"availability@1", "header@3", "header@4"}
+	for i, w := range want {
+		if i == 2 {
+			l.add(api.Event{Type: api.EventHeader, Height: 4})
+		}
+		select {
+		case e := <-ch:
+			if got := fmt.Sprintf("%s@%d", e.Type, e.Height); got != w {
+				t.Fatalf("event %d after the cursor: %s, want %s", i, got, w)
+			}
+			if c, err := api.ParseEventCursor(e.ID); err != nil || c.Seq != cur.Seq+uint64(i)+1 || c.Floor != 3 {
+				t.Fatalf("event %d: id %q (%+v %v)", i, e.ID, c, err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no event %d (%s) after the cursor", i, w)
+		}
 	}
 }

@@ -323,6 +323,17 @@ func (s *Scheduler) Floor() uint64 { return s.floor }
 // height never hides the progress made past it.
 func (s *Scheduler) SampledHead() uint64 { return s.sampled }
 
+// Unsettled is the lowest height whose status sampling may still change:
+// the first height without a verdict, or a lower unavailable one that is
+// being retried. (A fraud proof may still arrive for any height.)
+func (s *Scheduler) Unsettled() uint64 {
+	u := s.sampled + 1
+	for h := range s.unavail {
+		u = min(u, h)
+	}
+	return max(u, s.floor)
+}
+
 // Running is the number of heights handed out and not yet done.
 func (s *Scheduler) Running() int { return len(s.running) }
 

@@ -394,6 +394,17 @@ func TestSchedulerMatchesModel(t *testing.T) {
 			if s.SampledHead() != m.summary().SampledHead || s.Head() != m.head || s.Floor() != m.floor {
 				t.Fatalf("trial %d: heads differ", trial)
 			}
+			// Unsettled: the lowest height from the floor whose status is
+			// not a settled verdict (available or fraud).
+			unsettled := m.floor
+			for ; unsettled <= m.head; unsettled++ {
+				if st, _ := m.status(unsettled); st != StatusAvailable && st != StatusFraud {
+					break
+				}
+			}
+			if got := s.Unsettled(); got != unsettled {
+				t.Fatalf("trial %d step %d: Unsettled = %d, model %d", trial, step, got, unsettled)
+			}
 			for h := uint64(0); h <= m.head+2; h++ {
 				gs, gok := s.Status(h)
 				ms, mok := m.status(h)
