@@ -325,7 +325,7 @@ func TestRolesWithoutAServiceAnswer501(t *testing.T) {
 }
 
 func TestClassifyIsExhaustiveForSentinels(t *testing.T) {
-	for _, err := range []error{ErrNotFound, ErrNotYet, ErrPruned, ErrNotServed, ErrPoolFull, ErrUnavailable, ErrTimeout, ErrBadRequest} {
+	for _, err := range []error{ErrNotFound, ErrNotYet, ErrPruned, ErrNotServed, ErrPoolFull, ErrUnavailable, ErrTimeout, ErrBadRequest, ErrUnauthorized} {
 		status, code := classify(fmt.Errorf("wrapped: %w", err))
 		if status == 500 || code == "internal" {
 			t.Errorf("%v maps to %d %s", err, status, code)

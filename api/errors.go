@@ -71,6 +71,8 @@ func classify(err error) (int, string) {
 	switch {
 	case errors.As(err, &he):
 		return he.status, he.code
+	case errors.Is(err, ErrUnauthorized):
+		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, da.ErrBlobTooLarge):
 		return http.StatusRequestEntityTooLarge, "blob_too_large"
 	case errors.Is(err, da.ErrBlobEmpty):

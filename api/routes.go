@@ -29,8 +29,11 @@ func (s *Server) register() {
 	s.handle("GET /v1/availability", s.availabilitySummary)
 	s.handle("GET /v1/availability/{height}", s.availability)
 	s.handle("GET /v1/events", s.events)
+	s.handle("GET /v1/fraud/{height}", s.fraudProof)
 	s.handle("GET /metrics", s.metrics)
 	s.handle("GET /openapi.yaml", s.openAPI)
+	s.handle("POST /put", s.altDAPut)
+	s.handle("GET /get/{commitment}", s.altDAGet)
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) {

@@ -90,6 +90,14 @@ type Config struct {
 	// SubmitTimeout is used when a submission names none; MaxSubmitTimeout
 	// caps what a client may ask for.
 	SubmitTimeout, MaxSubmitTimeout time.Duration
+	// AltDANamespace is where POST /put stores its blobs (altda.go); the
+	// zero value means the default, "op-alt-da" as a version-0 ID.
+	AltDANamespace da.Namespace
+	// Auth says when write routes need a bearer token (auth.go); empty
+	// means AuthNonLoopback. Authorizer checks the tokens and is required
+	// when AuthRequired.
+	Auth       AuthMode
+	Authorizer Authorizer
 }
 
 // DefaultConfig listens on loopback at the devnet's first port.
@@ -110,10 +118,15 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("api: max body bytes must be positive, got %d", c.MaxBodyBytes)
 	}
+	if c.AltDANamespace != (da.Namespace{}) {
+		if err := c.AltDANamespace.ValidateForBlob(); err != nil {
+			return fmt.Errorf("api: alt-DA namespace: %w", err)
+		}
+	}
 	if c.SubmitTimeout <= 0 || c.MaxSubmitTimeout < c.SubmitTimeout {
 		return fmt.Errorf("api: submit timeout %s must be positive and at most the max %s", c.SubmitTimeout, c.MaxSubmitTimeout)
 	}
-	return nil
+	return c.validateAuth()
 }
 
 // Server is the REST API of one node.
@@ -142,7 +155,9 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 }
 
 // Handler is the server's routes, for tests and embedding.
-func (s *Server) Handler() http.Handler { return s.svc.Metrics.instrument(s.mux) }
+func (s *Server) Handler() http.Handler {
+	return s.svc.Metrics.instrument(s.requireToken(s.mux))
+}
 
 // Routes lists the registered route patterns ("GET /v1/node", …).
 func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }

@@ -231,18 +231,8 @@ func (s *Sample) MarshalBinary() ([]byte, error) {
 // sample that does not fit the format (coordinates beyond the largest
 // square, too many nodes, an absence proof).
 func (s *Sample) AppendBinary(b []byte) ([]byte, error) {
-	const lim = 1 << 16
-	switch {
-	case s.Axis > Col:
-		return nil, fmt.Errorf("%w: axis %d", ErrProofEncoding, s.Axis)
-	case s.Row < 0 || s.Row >= lim || s.Col < 0 || s.Col >= lim || s.Proof.Start < 0 || s.Proof.Start >= lim ||
-		s.Proof.End < 0 || s.Proof.End >= lim || s.RootProof.Index < 0 || s.RootProof.Index >= lim ||
-		s.RootProof.Total < 0 || s.RootProof.Total >= lim:
-		return nil, fmt.Errorf("%w: coordinate out of range", ErrProofEncoding)
-	case len(s.Proof.Nodes) > maxSampleNodes || len(s.RootProof.Aunts) > maxSampleAunts:
-		return nil, fmt.Errorf("%w: %d nodes, %d aunts", ErrProofEncoding, len(s.Proof.Nodes), len(s.RootProof.Aunts))
-	case s.Proof.LeafHash != nil:
-		return nil, fmt.Errorf("%w: a sample's proof is never an absence proof", ErrProofEncoding)
+	if err := s.checkEncodable(); err != nil {
+		return nil, err
 	}
 	b = append(b, sampleVersion, byte(s.Axis))
 	b = binary.BigEndian.AppendUint16(b, uint16(s.Row))

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
 	"github.com/tartan-da/tartan/sampling"
 )
@@ -39,6 +41,11 @@ func (s availabilityService) Availability(ctx context.Context, height uint64) (a
 
 func (s availabilityService) Summary(ctx context.Context) (api.AvailabilitySummary, error) {
 	return s.n.availabilitySummary(), nil
+}
+
+// FraudProof serves GET /v1/fraud/{height} (api.FraudProofs).
+func (s availabilityService) FraudProof(_ context.Context, height uint64) (*erasure.BadEncodingProof, error) {
+	return s.n.FraudProof(height)
 }
 
 func (s availabilityService) Events(ctx context.Context, from uint64, types map[string]bool) (<-chan api.Event, error) {
@@ -137,6 +144,7 @@ func (n *Node) availLoop(ctx context.Context) error {
 			}
 			n.events.add(api.Event{Type: api.EventHeader, Height: h.Height, Data: api.NewHeaderJSON(h)})
 		}
+		n.checkPendingFraud(ctx)
 		if n.tracker != nil {
 			n.trackSquares(ctx, local)
 		}
@@ -160,6 +168,11 @@ func (n *Node) trackSquares(ctx context.Context, local uint64) {
 	// hold the lock (and the API) for long; the ticker brings the rest.
 	for limit := t.next + 1000; t.next <= local && t.next < limit && ctx.Err() == nil; {
 		h := t.next
+		if n.fraudAt(h) { // badly encoded: judged, never held (fraud.go)
+			_ = t.sched.Done(h, sampling.StatusFraud, time.Now())
+			t.next++
+			continue
+		}
 		ok, err := n.store.HasSquare(ctx, h)
 		if err != nil {
 			break
@@ -216,9 +229,16 @@ func (n *Node) availability(ctx context.Context, height uint64) (api.HeightAvail
 	out.SquareWidth = int(h.SquareWidth)
 	out.Updated = h.Time.UTC()
 	if n.sampler != nil {
-		return n.sampler.availability(ctx, h, out)
+		out, err = n.sampler.availability(ctx, h, out)
+	} else {
+		out, err = n.fullAvailability(ctx, h, out)
 	}
-	return n.fullAvailability(ctx, h, out)
+	if err == nil && n.fraudAt(height) && out.Status != sampling.StatusPruned.String() {
+		// A valid fraud proof wins over any verdict (fraud.go): whatever
+		// was sampled or held, the square is not what the header says.
+		out.Status, out.Confidence = sampling.StatusFraud.String(), 0
+	}
+	return out, err
 }
 
 func (n *Node) fullAvailability(ctx context.Context, h *da.Header, out api.HeightAvailability) (api.HeightAvailability, error) {
@@ -313,13 +333,14 @@ func (s *sampler) availability(ctx context.Context, h *da.Header, out api.Height
 // availabilitySummary is GET /v1/availability for any role.
 func (n *Node) availabilitySummary() api.AvailabilitySummary {
 	var sum sampling.Summary
+	var floor uint64
 	if n.sampler != nil {
 		n.sampler.mu.Lock()
-		sum = n.sampler.sched.Summary()
+		sum, floor = n.sampler.sched.Summary(), n.sampler.sched.Floor()
 		n.sampler.mu.Unlock()
 	} else {
 		n.tracker.mu.Lock()
-		sum = n.tracker.sched.Summary()
+		sum, floor = n.tracker.sched.Summary(), n.tracker.sched.Floor()
 		n.tracker.mu.Unlock()
 	}
 	_, network := n.chain.Heights()
@@ -331,6 +352,14 @@ func (n *Node) availabilitySummary() api.AvailabilitySummary {
 		Fraud:       sum.Fraud,
 		CatchingUp:  sum.CatchingUp || network > sum.NetworkHead,
 	}
+	// Proofs the scheduler has not seen yet (a height above its head);
+	// pruned heights stay pruned.
+	for _, h := range n.fraudHeights() {
+		if !slices.Contains(out.Fraud, h) && h >= floor && h <= out.NetworkHead {
+			out.Fraud = append(out.Fraud, h)
+		}
+	}
+	slices.Sort(out.Fraud)
 	for i, r := range sum.Available {
 		out.Available[i] = [2]uint64{r.From, r.To}
 	}

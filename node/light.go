@@ -169,6 +169,7 @@ func (n *Node) lightLoop(ctx context.Context) error {
 	if err := s.restore(ctx, local); err != nil {
 		return err
 	}
+	s.applyStoredFraud() // proofs win over the verdicts restored (fraud.go)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	retry := time.NewTimer(time.Hour)
@@ -290,6 +291,9 @@ func (s *sampler) finish(ctx context.Context, h uint64, st sampling.Status) {
 	s.mu.Lock()
 	err := s.sched.Done(h, st, now)
 	var contiguous uint64 // the end of the available run from the floor
+	if cur, _ := s.sched.Status(h); err == nil && cur == sampling.StatusFraud {
+		st = sampling.StatusFraud // a proof came while sampling: keep its verdict
+	}
 	if err == nil {
 		s.updated[h] = now
 		if st == sampling.StatusAvailable {

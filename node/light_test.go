@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -639,5 +640,36 @@ func TestEventLogResumesAfterCursor(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("no event %d (%s) after the cursor", i, w)
 		}
+	}
+}
+
+// A height older than the storage window that no peer serves any more is
+// gone, not "try again": a light node answers 410 pruned for its blobs
+// (the alt-DA /get turns that into 404).
+func TestReadOfHeightPrunedEverywhereIsGone(t *testing.T) {
+	dir := t.TempDir()
+	pcfg := nodeConfig(RoleProducer, nil)
+	pcfg.Window = Duration(2 * time.Second)
+	producer, _ := startNode(t, filepath.Join(dir, "producer"), InitOptions{Role: RoleProducer, ChainID: "prunenet",
+		BlockTime: 100 * time.Millisecond, MaxSquareWidth: 16, Config: pcfg})
+	lcfg := nodeConfig(RoleLight, producer.P2PAddrs())
+	lcfg.Window = Duration(2 * time.Second)
+	light, _ := startNode(t, filepath.Join(dir, "light"), InitOptions{Role: RoleLight,
+		Genesis: filepath.Join(dir, "producer", GenesisFile), Config: lcfg})
+	h := submitBlobs(t, producer, 1)[0]
+	path := fmt.Sprintf("/v1/blobs/%d?namespace=74617274616e2d6e6574", h)
+	var got api.BlobsJSON
+	waitFor(t, 10*time.Second, fmt.Sprintf("height %d's blob read through the light node", h), func() bool {
+		return httpJSON(t, "GET", url(light, path), nil, &got) == 200 && len(got.Blobs) == 1
+	})
+	waitFor(t, 15*time.Second, fmt.Sprintf("the producer to prune height %d", h), func() bool {
+		ok, err := producer.store.HasSquare(context.Background(), h)
+		return err == nil && !ok
+	})
+	if code := httpJSON(t, "GET", url(light, path), nil, nil); code != 410 {
+		t.Fatalf("a height pruned everywhere: %d, want 410", code)
+	}
+	if body := httpBody(t, url(light, path)); !strings.Contains(body, `"code":"pruned"`) {
+		t.Fatalf("a height pruned everywhere: %s", body)
 	}
 }

@@ -34,6 +34,11 @@ type Options struct {
 	// peer and REST client an unrecoverable part of each non-empty square
 	// (withheldCell) while serving the rest. Other roles ignore it.
 	Withhold uint64
+	// BadEncoding is a devnet-only fault (tartan devnet --fault
+	// bad-encoding@H), zero when off: at this height the producer
+	// publishes a badly encoded square (fraud.go corruptEDS), committed
+	// and served as such. Other roles ignore it.
+	BadEncoding uint64
 	// TrustedHeight and TrustedHash, when either is set, replace the
 	// config's checkpoint for this run (tartan start --trusted-height,
 	// --trusted-hash). A checkpoint applies only to an empty chain.
@@ -84,6 +89,8 @@ type Node struct {
 	sampler *sampler
 	tracker *fullTracker
 	events  *eventLog
+	// fraud holds the bad-encoding proofs and the fraud topic (fraud.go).
+	fraud *fraudState
 
 	// checkpoint is the trusted header to start from, nil when the chain
 	// was not empty or none is configured.
@@ -171,6 +178,9 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if n.headers, err = n.host.JoinHeaders(n.validateHeader, n.receiveHeader); err != nil {
 		return fail(err)
 	}
+	if err := n.initFraud(ctx); err != nil {
+		return fail(err)
+	}
 	n.host.ServeHeaders(headerSource{n.store})
 	n.serveProtocols()
 	if err := n.initAvailability(); err != nil {
@@ -181,6 +191,8 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	}
 	acfg := api.DefaultConfig()
 	acfg.Addr = cfg.API
+	n.initAuth(&acfg)
+	acfg.AltDANamespace = cfg.AltDA()
 	if n.api, err = api.New(acfg, n.services(), n.log); err != nil {
 		return fail(err)
 	}
@@ -215,6 +227,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run("prune", n.pruneLoop)
 	run("peers", n.peersLoop)
 	run("metrics", n.metricsLoop)
+	run("fraud sync", n.fraudSyncLoop)
 	roles := func() {
 		run("availability", n.availLoop)
 		switch n.cfg.Role {
@@ -264,7 +277,9 @@ func (n *Node) Close() error {
 
 // pruneLoop deletes squares that left the storage window, hourly.
 func (n *Node) pruneLoop(ctx context.Context) error {
-	t := time.NewTicker(time.Hour)
+	// Hourly, or more often for a short window so a square never outlives
+	// it by much.
+	t := time.NewTicker(min(time.Hour, max(time.Second, n.cfg.Window.D()/4)))
 	defer t.Stop()
 	for {
 		if removed, err := n.store.Prune(ctx, time.Now()); err != nil {

@@ -15,6 +15,9 @@ func (n *Node) produceLoop(ctx context.Context) error {
 	if n.opts.Withhold > 0 {
 		n.log.Warn("fault injection: withholding part of every non-empty square from peers and clients", "from_height", n.opts.Withhold)
 	}
+	if n.opts.BadEncoding > 0 {
+		n.log.Warn("fault injection: publishing a badly encoded square", "height", n.opts.BadEncoding)
+	}
 	bt := n.genesis.BlockTime.D()
 	next := time.Now()
 	if head := n.chain.Head(); head != nil {
@@ -58,6 +61,9 @@ func (n *Node) produce(ctx context.Context, now time.Time) (*da.Header, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := n.faultFiller(sb); err != nil {
+		return nil, err
+	}
 	h, sq, err := n.buildBlock(sb, now)
 	if err != nil {
 		return nil, err
@@ -65,6 +71,11 @@ func (n *Node) produce(ctx context.Context, now time.Time) (*da.Header, error) {
 	// Cache the square before the header becomes visible, so a peer that
 	// syncs the header at once can already fetch the square.
 	n.squares.Put(sq)
+	if n.corruptsAt(h.Height) {
+		// The store keeps the ODS, which re-extends to another square:
+		// keep the one committed to (fraud.go faultySquare).
+		n.pinFaulty(sq)
+	}
 	if err := n.chain.Add(ctx, h); err != nil {
 		return nil, fmt.Errorf("storing header %d: %w", h.Height, err)
 	}
@@ -95,13 +106,21 @@ func (n *Node) buildBlock(sb *da.SquareBuilder, now time.Time) (*da.Header, *squ
 		return nil, nil, err
 	}
 	n.metrics.EDSComputeSeconds.ObserveDuration(time.Since(start))
-	h := &da.Header{ChainID: n.genesis.ChainID, Height: 1, Time: now.UTC(), SquareWidth: uint16(ods.Width), DataRoot: dah.DataRoot()}
+	h := &da.Header{ChainID: n.genesis.ChainID, Height: 1, Time: now.UTC(), SquareWidth: uint16(ods.Width)}
 	if prev := n.chain.Head(); prev != nil {
 		h.Height, h.PrevHash = prev.Height+1, prev.Hash()
 		if h.Time.Before(prev.Time) {
 			h.Time = prev.Time
 		}
 	}
+	if n.corruptsAt(h.Height) {
+		// Devnet fault: commit to (and sign) a square that is no codeword.
+		corruptEDS(eds)
+		if dah, err = n.extender.Commit(eds); err != nil {
+			return nil, nil, err
+		}
+	}
+	h.DataRoot = dah.DataRoot()
 	h.Sign(n.key)
 	sq, err := fromEDS(h.Height, eds, dah)
 	return h, sq, err

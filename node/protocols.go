@@ -25,6 +25,7 @@ func (n *Node) serveProtocols() {
 		return
 	}
 	n.host.ServeSquares(squareSource{n})
+	n.host.ServeRows(squareSource{n}) // fraud.go: the square as committed
 	if n.cfg.Role == RoleProducer {
 		n.host.ServeSubmissions(blobService{n})
 	}
@@ -44,7 +45,15 @@ func (s squareSource) held(ctx context.Context, height uint64) (*square, bool, e
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: header %d: %v", p2p.ErrNotFound, height, err)
 	}
-	sq, err := s.n.squares.Get(ctx, h)
+	if s.n.outsideWindow(h) { // the cache may outlive the store's pruning
+		return nil, false, fmt.Errorf("%w: square %d is outside the storage window", p2p.ErrNotFound, height)
+	}
+	var sq *square
+	if s.n.corruptsAt(height) {
+		sq, err = s.n.faultySquare(ctx, h) // the bad-encoding fault (fraud.go)
+	} else {
+		sq, err = s.n.squares.Get(ctx, h)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, false, fmt.Errorf("%w: square %d", p2p.ErrNotFound, height)
 	}
@@ -87,7 +96,7 @@ func (s squareSource) Samples(ctx context.Context, height uint64, cells []p2p.Ce
 	s.n.metrics.SamplesServed.Add(uint64(len(cells)))
 	out := make([]*erasure.Sample, len(cells))
 	for i, c := range cells {
-		if out[i], err = sq.prover.Sample(int(c.Row), int(c.Col), erasure.Row); err != nil {
+		if out[i], err = sq.prover.Sample(int(c.Row), int(c.Col), erasure.PreferredAxis(sq.eds.Width(), int(c.Row), int(c.Col))); err != nil {
 			return nil, fmt.Errorf("%w: cell (%d, %d): %v", p2p.ErrMalformed, c.Row, c.Col, err)
 		}
 	}
@@ -194,6 +203,9 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 	if ok, err := n.store.HasSquare(ctx, height); err != nil || ok {
 		return err
 	}
+	if n.fraudAt(height) {
+		return nil // badly encoded: there is no square to hold
+	}
 	h, err := n.chain.Header(ctx, height)
 	if err != nil {
 		return err
@@ -207,6 +219,17 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 			return err
 		}
 		sq, err := newSquare(h, ods)
+		if errors.Is(err, ErrBadSquare) && n.fraudAt(height) {
+			return nil // a proof arrived meanwhile
+		}
+		if errors.Is(err, ErrBadSquare) {
+			// p lied, or the producer committed to a square that is
+			// no codeword: the square as committed tells (fraud.go).
+			if err = n.judgeSquare(ctx, h, p, err); errors.Is(err, errNotEncoded) {
+				return nil
+			}
+			return err
+		}
 		if err != nil {
 			n.host.Penalize(p, p2p.OffenceInvalid, err)
 			return err

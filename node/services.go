@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -84,13 +83,14 @@ func (n *Node) square(ctx context.Context, height uint64) (*square, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n.cfg.Role != RoleLight && n.outsideWindow(h) {
+		// Checked first: the square cache may outlive the store's pruning.
+		return nil, fmt.Errorf("%w: square %d is outside the storage window", api.ErrPruned, height)
+	}
 	sq, err := n.squares.Get(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
 		if n.cfg.Role == RoleLight {
 			return nil, fmt.Errorf("%w: light nodes do not hold squares", api.ErrNotServed)
-		}
-		if !n.cfg.Archival && h.Time.Before(time.Now().Add(-n.cfg.Window.D())) {
-			return nil, fmt.Errorf("%w: square %d is outside the storage window", api.ErrPruned, height)
 		}
 		return nil, fmt.Errorf("%w: square %d is not stored here yet", api.ErrNotYet, height)
 	}
@@ -211,7 +211,7 @@ func (s blobService) NamespaceData(ctx context.Context, height uint64, ns da.Nam
 		out = nd
 		return nil
 	})
-	return out, err
+	return out, n.prunedEverywhere(h, err)
 }
 
 func (s blobService) BlobProof(ctx context.Context, height uint64, start, end int) (*erasure.BlobProof, error) {
@@ -248,7 +248,18 @@ func (s blobService) BlobProof(ctx context.Context, height uint64, start, end in
 		out = bp
 		return nil
 	})
-	return out, err
+	return out, n.prunedEverywhere(h, err)
+}
+
+// prunedEverywhere turns a failure to fetch a height that is older than
+// this node's storage window into api.ErrPruned: peers keep squares as
+// long as this node would, so none will serve it again, and clients (an
+// alt-DA reader, say) must hear "gone", not "try again".
+func (n *Node) prunedEverywhere(h *da.Header, err error) error {
+	if err != nil && !errors.Is(err, api.ErrPruned) && n.outsideWindow(h) {
+		return fmt.Errorf("%w: height %d is older than the storage window and no peer serves it (%v)", api.ErrPruned, h.Height, err)
+	}
+	return err
 }
 
 // canFetch reports whether data this node lacks locally may be fetched

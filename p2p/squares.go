@@ -29,7 +29,7 @@ import (
 // Answers:
 //
 //	ods            the k² ODS shares, row-major, nothing else (k from the length)
-//	samples        count(2) ‖ count × (length(2) ‖ erasure.Sample binary)
+//	samples        erasure sample batch (version 2: compact nodes, shared aunts)
 //	namespace-data erasure.NamespaceData binary
 //	blob-proof     erasure.BlobProof binary
 
@@ -69,7 +69,7 @@ const (
 )
 
 // samplesResponseLimit is the largest answer for n cells.
-func samplesResponseLimit(n int) int { return 2 + n*(2+erasure.MaxSampleSize) }
+func samplesResponseLimit(n int) int { return erasure.MaxSampleBatchSize(n) }
 
 // blobProofResponseLimit is the largest answer for n shares: they span at
 // most n rows and at most MaxWidth.
@@ -96,7 +96,7 @@ func (h *Host) odsProtocol(limit int) Protocol {
 
 func (h *Host) samplesProtocol(n int) Protocol {
 	return Protocol{
-		ID:              h.ProtocolID("samples", "v1"),
+		ID:              h.ProtocolID("samples", "v2"),
 		MaxRequestSize:  samplesMaxRequest,
 		MaxResponseSize: samplesResponseLimit(n),
 	}
@@ -296,18 +296,14 @@ func encodeSamples(ss []*erasure.Sample, cells []Cell) ([]byte, error) {
 	if len(ss) != len(cells) {
 		return nil, fmt.Errorf("p2p: square source returned %d samples for %d cells", len(ss), len(cells))
 	}
-	b := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(ss)*(2+erasure.MaxSampleSize)), uint16(len(ss)))
 	for i, s := range ss {
 		if s == nil || s.Row != int(cells[i].Row) || s.Col != int(cells[i].Col) {
 			return nil, fmt.Errorf("p2p: square source returned a wrong sample for cell %d", i)
 		}
-		at := len(b)
-		b = append(b, 0, 0)
-		var err error
-		if b, err = s.AppendBinary(b); err != nil {
-			return nil, fmt.Errorf("p2p: sample %d: %w", i, err)
-		}
-		binary.BigEndian.PutUint16(b[at:], uint16(len(b)-at-2))
+	}
+	b, err := erasure.AppendSampleBatch(nil, ss)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: samples: %w", err)
 	}
 	return b, nil
 }
@@ -316,34 +312,14 @@ func encodeSamples(ss []*erasure.Sample, cells []Cell) ([]byte, error) {
 // bytes: exactly one well-formed sample per cell, in order, nothing after.
 // The proofs are not verified.
 func decodeSamples(b []byte, cells []Cell) ([]*erasure.Sample, error) {
-	if len(b) < 2 {
-		return nil, fmt.Errorf("%w: samples answer of %d bytes has no count", ErrMalformed, len(b))
+	out, err := erasure.DecodeSampleBatch(b, len(cells))
+	if err != nil {
+		return nil, fmt.Errorf("%w: samples answer: %w", ErrMalformed, err)
 	}
-	if n := int(binary.BigEndian.Uint16(b)); n != len(cells) {
-		return nil, fmt.Errorf("%w: samples answer has %d samples, asked for %d", ErrMalformed, n, len(cells))
-	}
-	b = b[2:]
-	out := make([]*erasure.Sample, len(cells))
 	for i, c := range cells {
-		if len(b) < 2 {
-			return nil, fmt.Errorf("%w: samples answer ends before sample %d", ErrMalformed, i)
-		}
-		l := int(binary.BigEndian.Uint16(b))
-		if l > erasure.MaxSampleSize || l > len(b)-2 {
-			return nil, fmt.Errorf("%w: sample %d of %d bytes (max %d, %d left)", ErrMalformed, i, l, erasure.MaxSampleSize, len(b)-2)
-		}
-		s := new(erasure.Sample)
-		if err := s.UnmarshalBinary(b[2 : 2+l]); err != nil {
-			return nil, fmt.Errorf("%w: sample %d: %w", ErrMalformed, i, err)
-		}
-		if s.Row != int(c.Row) || s.Col != int(c.Col) {
+		if s := out[i]; s.Row != int(c.Row) || s.Col != int(c.Col) {
 			return nil, fmt.Errorf("%w: sample %d is cell (%d,%d), asked for (%d,%d)", ErrMalformed, i, s.Row, s.Col, c.Row, c.Col)
 		}
-		out[i] = s
-		b = b[2+l:]
-	}
-	if len(b) != 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the last sample", ErrMalformed, len(b))
 	}
 	return out, nil
 }
@@ -511,6 +487,6 @@ func (h *Host) RequestBlobProof(ctx context.Context, to peer.ID, height uint64, 
 // Asking only such peers spares a light node a walk through every other
 // light node it is connected to.
 func (h *Host) ServesSquares(p peer.ID) bool {
-	ok, err := h.host.Peerstore().SupportsProtocols(p, h.ProtocolID("samples", "v1"))
+	ok, err := h.host.Peerstore().SupportsProtocols(p, h.samplesProtocol(1).ID)
 	return err == nil && len(ok) > 0
 }

@@ -377,20 +377,16 @@ func TestSamplesBadAnswers(t *testing.T) {
 	cells := []Cell{{1, 2}, {7, 0}}
 	good := func() []*erasure.Sample { return []*erasure.Sample{sample(1, 2), sample(7, 0)} }
 	enc := func(ss ...*erasure.Sample) []byte {
-		b := binary.BigEndian.AppendUint16(nil, uint16(len(ss)))
-		for _, s := range ss {
-			sb, err := s.MarshalBinary()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b = binary.BigEndian.AppendUint16(b, uint16(len(sb)))
-			b = append(b, sb...)
+		b, err := erasure.AppendSampleBatch(nil, ss)
+		if err != nil {
+			t.Fatal(err)
 		}
 		return b
 	}
 	goodAnswer := enc(good()...)
-	longLen := bytes.Clone(goodAnswer)
-	binary.BigEndian.PutUint16(longLen[2:], erasure.MaxSampleSize+1)
+	// The aunt table's length claims more than the answer holds.
+	longTable := bytes.Clone(goodAnswer)
+	binary.BigEndian.PutUint16(longTable[3:], 20)
 	cases := []struct {
 		name   string
 		answer []byte
@@ -403,9 +399,10 @@ func TestSamplesBadAnswers(t *testing.T) {
 		{"swapped order", okFrame(enc(sample(7, 0), sample(1, 2))), ErrMalformed},
 		{"one sample short", okFrame(enc(sample(1, 2))), ErrMalformed},
 		{"one sample more", okFrame(enc(append(good(), sample(0, 0))...)), ErrMalformed},
-		{"count says two, one follows", okFrame(append([]byte{0, 2}, enc(sample(1, 2))[2:]...)), ErrMalformed},
+		{"count says two, one follows", okFrame(append([]byte{2, 0, 2}, enc(sample(1, 2))[3:]...)), ErrMalformed},
+		{"version 1 answer", okFrame(append([]byte{1}, goodAnswer[1:]...)), ErrMalformed},
 		{"trailing byte", okFrame(append(bytes.Clone(goodAnswer), 0)), ErrMalformed},
-		{"sample length over MaxSampleSize", okFrame(longLen), ErrMalformed},
+		{"aunt table longer than the answer", okFrame(longTable), ErrMalformed},
 		{"truncated sample", okFrame(goodAnswer[:len(goodAnswer)-1]), ErrMalformed},
 	}
 	client := newHost(t, testConfig())

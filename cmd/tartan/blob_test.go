@@ -105,8 +105,8 @@ func TestBlobCommitmentErrors(t *testing.T) {
 	}{
 		{"no subcommand", []string{"blob"}, 2, "usage"},
 		{"unknown subcommand", []string{"blob", "frob"}, 2, "unknown subcommand"},
-		{"submit", []string{"blob", "submit", "x"}, 2, "not available yet"},
-		{"get", []string{"blob", "get"}, 2, "not available yet"},
+		{"submit without node", []string{"blob", "submit", "x"}, 2, "--node is required"},
+		{"get without node", []string{"blob", "get"}, 2, "--node is required"},
 		{"no file", []string{"blob", "commitment", "--namespace", ns}, 2, "want one FILE"},
 		{"two files", []string{"blob", "commitment", "--namespace", ns, file, file}, 2, "got 2"},
 		{"no namespace", []string{"blob", "commitment", file}, 2, "--namespace is required"},

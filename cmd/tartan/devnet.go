@@ -142,9 +142,6 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if kind != "withhold" {
-			return fmt.Errorf("--fault %s@%d: fault injection is not supported yet", kind, h)
-		}
 		faultArgs = []string{"--fault", fmt.Sprintf("%s@%d", kind, h)}
 	}
 	self, err := os.Executable()
@@ -266,6 +263,11 @@ func prepareDevnet(e *env, nodes []*devnetNode, blockTime time.Duration, maxSqua
 		}
 		cfg.API = fmt.Sprintf("127.0.0.1:%d", d.apiPort)
 		cfg.Listen = d.listen()
+		if cfg.APIAuth == "" {
+			// A local network for trying things out: no tokens, unless
+			// the operator chose otherwise in a node's config.
+			cfg.APIAuth = node.AuthNever
+		}
 		switch d.role {
 		case node.RoleProducer:
 			cfg.Bootstrap = nil

@@ -413,7 +413,7 @@ func TestDevnetRefuses(t *testing.T) {
 		code int
 		want string
 	}{
-		{"bad-encoding not yet", []string{"--fault", "bad-encoding@2"}, 1, "not supported yet"},
+		{"bad-encoding height", []string{"--fault", "bad-encoding@0"}, 2, "height"},
 		{"fault kind", []string{"--fault", "lie@5"}, 2, "withhold@H"},
 		{"fault height", []string{"--fault", "withhold@0"}, 2, "height"},
 		{"fault syntax", []string{"--fault", "withhold"}, 2, "withhold@H"},
@@ -509,7 +509,7 @@ func TestStartFaultFlag(t *testing.T) {
 	}{
 		{pdir, "lie@5", 2, "withhold@H"},
 		{pdir, "withhold@0", 2, "height"},
-		{pdir, "bad-encoding@2", 1, "not supported yet"},
+		{ldir, "bad-encoding@2", 2, "only a producer"},
 		{ldir, "withhold@2", 2, "only a producer"},
 	} {
 		code, _, errs := runCLI(t, "", "start", "--dir", tc.dir, "--fault", tc.fault)

@@ -33,11 +33,12 @@ func commands() []command {
 	return []command{
 		{"version", "print version, commit and Go version", runVersion},
 		{"square", "square roots FILE: roots and data root of a raw ODS", runSquare},
-		{"blob", "blob commitment --namespace NS FILE|-: a blob's share commitment", runBlob},
+		{"blob", "blob submit|get|commitment: post a blob, fetch and verify blobs, a blob's share commitment", runBlob},
 		{"init", "init --role producer|full|light --dir D: prepare a node's directory", runInit},
 		{"start", "start --dir D: run one node", runStart},
 		{"devnet", "devnet [--dir D]: run a local network (producer, full and light nodes)", runDevnet},
 		{"availability", "availability [--node URL] [HEIGHT]: a height's availability, or the node's summary", runAvailability},
+		{"auth", "auth token create|list|revoke --dir D: bearer tokens for the REST API's write routes", runAuth},
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 )
 
 const (
-	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence 0.9999 | --sampling.samples N]"
+	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--api.auth always|non-loopback|never] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence 0.9999 | --sampling.samples N]"
 	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence C | --sampling.samples N]"
 )
 
@@ -72,6 +72,7 @@ func runInit(_ context.Context, e *env, args []string) error {
 	blockTime := fs.Duration("block-time", time.Second, "time between blocks of a new chain (producer only)")
 	maxSquare := fs.Int("max-square", da.DefaultMaxSquareWidth, "largest original square width k of a new chain (producer only)")
 	apiAddr := fs.String("api", "", "REST API listen address host:port (default 127.0.0.1:26650)")
+	apiAuth := fs.String("api.auth", node.AuthNonLoopback, "when write routes need a bearer token (tartan auth token create): always, non-loopback or never")
 	listen := fs.String("listen", "", "libp2p listen multiaddrs, comma-separated (default TCP and QUIC on port 2121)")
 	bootstrap := fs.String("bootstrap", "", "multiaddrs of peers to connect to first, comma-separated, each ending in /p2p/<peer id>")
 	window := fs.Duration("storage-window", 7*24*time.Hour, "how long squares are kept before pruning")
@@ -105,6 +106,12 @@ func runInit(_ context.Context, e *env, args []string) error {
 	cfg := node.DefaultConfig(role)
 	if *apiAddr != "" {
 		cfg.API = *apiAddr
+	}
+	switch *apiAuth {
+	case node.AuthAlways, node.AuthNonLoopback, node.AuthNever:
+		cfg.APIAuth = *apiAuth
+	default:
+		return usageErr("--api.auth %q: want always, non-loopback or never", *apiAuth)
 	}
 	if set["listen"] {
 		cfg.Listen = splitList(*listen)
@@ -182,7 +189,7 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	archival := fs.Bool("archival", false, "keep every square this run, whatever config.json says")
 	// Set by tartan devnet on its producer; left out of the usage line
 	// since only devnet offers faults (API.md §1).
-	fault := fs.String("fault", "", "withhold@H: the producer withholds part of every non-empty square from height H (devnet use only)")
+	fault := fs.String("fault", "", "withhold@H: the producer withholds part of every non-empty square from height H; bad-encoding@H: it publishes a badly encoded square at height H (devnet use only)")
 	trustedHeight, trustedHash := checkpointFlags(fs)
 	confidence, samples := samplingFlags(fs)
 	if err := parseFlags(e, fs, startUsage, args); err != nil {
@@ -200,19 +207,20 @@ func runStart(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	var withhold uint64
+	var withhold, badEncoding uint64
 	if *fault != "" {
 		kind, h, err := parseFault(*fault)
 		if err != nil {
 			return err
 		}
-		if kind != "withhold" {
-			return fmt.Errorf("--fault %s@%d: fault injection is not supported yet", kind, h)
-		}
 		if cfg, err := node.LoadConfig(*dir); err == nil && cfg.Role != node.RoleProducer {
-			return usageErr("--fault %s: only a producer withholds data; %s holds a %s node", *fault, *dir, cfg.Role)
+			return usageErr("--fault %s: only a producer injects faults; %s holds a %s node", *fault, *dir, cfg.Role)
 		}
-		withhold = h
+		if kind == "withhold" {
+			withhold = h
+		} else {
+			badEncoding = h
+		}
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*levelName)); err != nil {
@@ -231,7 +239,7 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	log := slog.New(h)
 	// The node applies a checkpoint only to an empty chain, and warns
 	// when the chain already holds headers from elsewhere.
-	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, Withhold: withhold,
+	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, Withhold: withhold, BadEncoding: badEncoding,
 		TrustedHeight: *trustedHeight, TrustedHash: strings.ToLower(*trustedHash),
 		SamplingConfidence: *confidence, SamplingSamples: *samples})
 	if err != nil {
