@@ -453,15 +453,18 @@ func (l *eventLog) subscribe(ctx context.Context, n *Node, from uint64, after *a
 			}
 		}
 		// Replay what the log no longer (or never) held.
-		var hdrEnd, avEnd uint64 // nothing to replay after an exact cursor
+		var hdrEnd, avEnd, fraudEnd uint64 // nothing to replay after an exact cursor
 		if !exact {
 			local, _ := n.chain.Heights()
-			hdrEnd, avEnd = local+1, local+1
+			hdrEnd, avEnd, fraudEnd = local+1, local+1, local+1
 			if v, ok := lowest[api.EventHeader]; ok {
 				hdrEnd = v
 			}
 			if v, ok := lowest[api.EventAvailability]; ok {
 				avEnd = v
+			}
+			if v, ok := lowest[api.EventFraud]; ok {
+				fraudEnd = v
 			}
 		}
 		// Replayed events have no place in the log: their cursor sends a
@@ -469,11 +472,20 @@ func (l *eventLog) subscribe(ctx context.Context, n *Node, from uint64, after *a
 		// lowest height that could still have changed.
 		replayID := func(h uint64) string { return api.EventCursor{Floor: min(n.unsettled(), h)}.String() }
 		replayed := uint64(0) // header events up to here were replayed
-		for h := max(from, 1); h < max(hdrEnd, avEnd) && ctx.Err() == nil; h++ {
+		for h := max(from, 1); h < max(hdrEnd, avEnd, fraudEnd) && ctx.Err() == nil; h++ {
 			if want(api.EventHeader) && h < hdrEnd {
 				replayed = h
 				if hd, err := n.chain.Header(ctx, h); err == nil && !send(api.Event{Type: api.EventHeader, Height: h, Data: api.NewHeaderJSON(hd), ID: replayID(h)}) {
 					return
+				}
+			}
+			if want(api.EventFraud) && h < fraudEnd && n.fraudAt(h) {
+				if p, err := n.FraudProof(h); err == nil {
+					e := fraudEvent(h, p)
+					e.ID = replayID(h)
+					if !send(e) {
+						return
+					}
 				}
 			}
 			if want(api.EventAvailability) && h < avEnd {

@@ -259,6 +259,13 @@ type fraudNotice struct {
 	Index      int    `json:"index"`
 }
 
+// fraudEvent is the event that announces a proof for height.
+func fraudEvent(height uint64, p *erasure.BadEncodingProof) api.Event {
+	return api.Event{Type: api.EventFraud, Height: height, Data: fraudNotice{
+		Kind: "bad-encoding", HeaderHash: hex.EncodeToString(p.HeaderHash[:]), Axis: p.Axis.String(), Index: p.Index,
+	}}
+}
+
 // applyFraud records a verified proof for header h: stored, the height
 // marked fraud in the availability state, events emitted. It reports
 // whether the proof was new.
@@ -306,9 +313,7 @@ func (n *Node) applyFraud(ctx context.Context, p *erasure.BadEncodingProof, h *d
 		}
 		t.mu.Unlock()
 	}
-	n.events.add(api.Event{Type: api.EventFraud, Height: h.Height, Data: fraudNotice{
-		Kind: "bad-encoding", HeaderHash: hex.EncodeToString(p.HeaderHash[:]), Axis: p.Axis.String(), Index: p.Index,
-	}})
+	n.events.add(fraudEvent(h.Height, p))
 	if av, err := n.availability(ctx, h.Height); err == nil {
 		n.events.add(api.Event{Type: api.EventAvailability, Height: h.Height, Data: av})
 	}

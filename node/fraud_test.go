@@ -339,6 +339,11 @@ func TestBadEncodingFraudProof(t *testing.T) {
 		httpJSON(t, "GET", url(light, "/v1/availability"), nil, &sum)
 		return slices.Equal(sum.Fraud, []uint64{bad}) && sum.SampledHead >= target
 	}, func() string { return httpBody(t, url(light, "/v1/availability")) })
+	// Its event stream, replayed from the store, still announces the proof.
+	replay := readSSE(t, light, fmt.Sprintf("/v1/events?from=%d&types=fraud,availability", bad), "", 2)
+	if replay[0].typ != "fraud" || replay[0].height != bad || replay[1].typ != "availability" || replay[1].height != bad {
+		t.Fatalf("replayed events from height %d after a restart: %+v", bad, replay)
+	}
 }
 
 // Without full nodes nobody builds a proof: light nodes sampling the

@@ -226,8 +226,18 @@ func BenchmarkLightFollow(b *testing.B) {
 		producer, full := launchPair(b, time.Second, nil)
 		fillErrs := keepFilling(b, producer, 10_000)
 		dir := filepath.Join(b.TempDir(), "light")
+		cfg := nodeConfig(RoleLight, append(producer.P2PAddrs(), full.P2PAddrs()...))
+		// TARTAN_LIGHT_CONFIDENCE measures another target than the
+		// default 0.9999 (0.99: 16 samples a height, Celestia's count).
+		if v := os.Getenv("TARTAN_LIGHT_CONFIDENCE"); v != "" {
+			c, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatalf("TARTAN_LIGHT_CONFIDENCE=%q: %v", v, err)
+			}
+			cfg.Confidence = c
+		}
 		if err := Init(dir, InitOptions{Role: RoleLight, Genesis: filepath.Join(producer.dir, GenesisFile), Now: time.Now(),
-			Config: nodeConfig(RoleLight, append(producer.P2PAddrs(), full.P2PAddrs()...))}); err != nil {
+			Config: cfg}); err != nil {
 			b.Fatal(err)
 		}
 		cmd, addr := startChildNode(b, "TestHelperLightChild", lightChildEnv, dir)
@@ -313,6 +323,7 @@ func BenchmarkLightFollow(b *testing.B) {
 			}
 		}
 		blocks := int(endHead - startHead)
+		b.ReportMetric(float64(sampling.SampleCount(k, sampling.Config{Confidence: cfg.Confidence})), "samples/height")
 		b.ReportMetric(float64(hwm)/1024, "peak-RSS-MiB")
 		b.ReportMetric(float64(rss)/1024, "rss-MiB")
 		b.ReportMetric(float64(maxRSS)/1024, "window-max-RSS-MiB")
