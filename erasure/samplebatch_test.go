@@ -125,11 +125,18 @@ func TestSampleBatchDecodeErrors(t *testing.T) {
 		}
 	}
 	mutate := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(good)) }
-	tableEnd := batchHeaderSize + 32*int(binary.BigEndian.Uint16(good[3:]))
+	tableEnd := batchHeaderSize + 32*int(binary.BigEndian.Uint16(good[5:]))
 	for name, b := range map[string][]byte{
-		"version":        mutate(func(b []byte) []byte { b[0] = 1; return b }),
-		"trailing":       append(bytes.Clone(good), 0),
-		"huge table":     mutate(func(b []byte) []byte { b[3], b[4] = 0xff, 0xff; return b }),
+		"version":      mutate(func(b []byte) []byte { b[0] = 1; return b }),
+		"trailing":     append(bytes.Clone(good), 0),
+		"huge table":   mutate(func(b []byte) []byte { b[5], b[6] = 0xff, 0xff; return b }),
+		"width 3":      mutate(func(b []byte) []byte { b[2] = 3; return b }),
+		"width 0":      mutate(func(b []byte) []byte { b[2] = 0; return b }),
+		"cell outside": mutate(func(b []byte) []byte { b[tableEnd+1] = 0xff; return b }),
+		"unused tag bits": mutate(func(b []byte) []byte {
+			b[tableEnd+5+512+(1+4)/4] |= 1 // k = 8: 5 tags in 2 bytes, the last 6 bits unused
+			return b
+		}),
 		"axis":           mutate(func(b []byte) []byte { b[tableEnd] = 2; return b }),
 		"root tag":       mutate(func(b []byte) []byte { b[tableEnd+5+512] = 7; return b }),
 		"aunt reference": mutate(func(b []byte) []byte { b[len(b)-2], b[len(b)-1] = 0xff, 0xff; return b }),
@@ -150,6 +157,21 @@ func TestSampleBatchDecodeErrors(t *testing.T) {
 	}
 	if _, err := AppendSampleBatch(nil, []*Sample{nil}); !errors.Is(err, ErrProofEncoding) {
 		t.Errorf("nil sample: %v", err)
+	}
+	// The batch leaves the proof shape out, so it takes only the shape
+	// Verify accepts.
+	for name, f := range map[string]func(s *Sample){
+		"range":       func(s *Sample) { s.Proof.Start++ },
+		"index":       func(s *Sample) { s.RootProof.Index ^= 1 },
+		"width":       func(s *Sample) { s.RootProof.Total = 12 },
+		"short proof": func(s *Sample) { s.Proof.Nodes = s.Proof.Nodes[1:] },
+		"axis":        func(s *Sample) { s.Axis = 2 },
+	} {
+		odd := cloneSample(ss[1])
+		f(odd)
+		if _, err := AppendSampleBatch(nil, []*Sample{ss[0], odd}); !errors.Is(err, ErrProofEncoding) {
+			t.Errorf("non-canonical %s: %v", name, err)
+		}
 	}
 }
 

@@ -29,8 +29,9 @@ type Protocol struct {
 	// MaxRequestSize and MaxResponseSize bound the payloads, excluding the
 	// length prefix and the status byte.
 	MaxRequestSize, MaxResponseSize int
-	// Timeout is the stream deadline on both sides; zero means
-	// Config.StreamTimeout.
+	// Timeout is the requester's stream deadline (the server's is a
+	// tenth longer, so a slow handler ends as the requester's timeout);
+	// zero means Config.StreamTimeout.
 	Timeout time.Duration
 	// MaxConcurrent bounds the streams served at once; zero means
 	// Config.MaxConcurrentRequests.
@@ -137,7 +138,9 @@ func (h *Host) serve(s network.Stream, p Protocol, slots chan struct{}, handler 
 		_ = s.Reset()
 		return
 	}
-	deadline := time.Now().Add(p.Timeout)
+	// A little past the requester's deadline, so that a handler that runs
+	// out of time is the requester's timeout, not a failure it reports.
+	deadline := time.Now().Add(p.Timeout + p.Timeout/10)
 	if err := s.SetDeadline(deadline); err != nil {
 		_ = s.Reset()
 		return
@@ -225,7 +228,8 @@ func (h *Host) Request(ctx context.Context, to peer.ID, p Protocol, req []byte) 
 		if ctx.Err() != nil {
 			return fmt.Errorf("p2p: %s to %s: %w", p.ID, to, ctx.Err())
 		}
-		if sctx.Err() != nil || isTimeout(err) {
+		// The clock, not only sctx: its timer may lag on a busy machine.
+		if sctx.Err() != nil || isTimeout(err) || !time.Now().Before(deadline) {
 			if !callerDeadline.IsZero() {
 				return fmt.Errorf("p2p: %s to %s: %w", p.ID, to, context.DeadlineExceeded)
 			}

@@ -386,7 +386,9 @@ func TestSamplesBadAnswers(t *testing.T) {
 	goodAnswer := enc(good()...)
 	// The aunt table's length claims more than the answer holds.
 	longTable := bytes.Clone(goodAnswer)
-	binary.BigEndian.PutUint16(longTable[3:], 20)
+	binary.BigEndian.PutUint16(longTable[5:], 20)
+	countTwo := enc(sample(1, 2))
+	binary.BigEndian.PutUint16(countTwo[3:], 2)
 	cases := []struct {
 		name   string
 		answer []byte
@@ -399,7 +401,7 @@ func TestSamplesBadAnswers(t *testing.T) {
 		{"swapped order", okFrame(enc(sample(7, 0), sample(1, 2))), ErrMalformed},
 		{"one sample short", okFrame(enc(sample(1, 2))), ErrMalformed},
 		{"one sample more", okFrame(enc(append(good(), sample(0, 0))...)), ErrMalformed},
-		{"count says two, one follows", okFrame(append([]byte{2, 0, 2}, enc(sample(1, 2))[3:]...)), ErrMalformed},
+		{"count says two, one follows", okFrame(countTwo), ErrMalformed},
 		{"version 1 answer", okFrame(append([]byte{1}, goodAnswer[1:]...)), ErrMalformed},
 		{"trailing byte", okFrame(append(bytes.Clone(goodAnswer), 0)), ErrMalformed},
 		{"aunt table longer than the answer", okFrame(longTable), ErrMalformed},
