@@ -87,6 +87,9 @@ func (n *Node) square(ctx context.Context, height uint64) (*square, error) {
 		// Checked first: the square cache may outlive the store's pruning.
 		return nil, fmt.Errorf("%w: square %d is outside the storage window", api.ErrPruned, height)
 	}
+	if n.corruptsAt(height) {
+		return n.faultySquare(ctx, h) // served as committed, like over p2p
+	}
 	sq, err := n.squares.Get(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
 		if n.cfg.Role == RoleLight {
