@@ -195,7 +195,7 @@ const (
 // and presence are updated between phases.
 type repairer struct {
 	p     *PartialEDS
-	dah   *DAH
+	dah   *DAH // nil for Reconstruct: axes are checked as codewords only
 	k, w  int
 	state [2][]axisState
 	count [2][]int // cells present per row / column
@@ -466,7 +466,10 @@ func (r *repairer) solve(rw *repairWorker, a Axis, i int) (taskResult, error) {
 		// vector that is not one.
 		res.cw = present == r.k
 	}
-	reason := r.checkRoot(rw, a, i, idx)
+	reason := ""
+	if r.dah != nil { // Reconstruct: no roots, the codeword checks decide
+		reason = r.checkRoot(rw, a, i, idx)
+	}
 	if reason == "" {
 		res.ok = true
 		return res, nil

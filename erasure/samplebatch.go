@@ -249,6 +249,28 @@ func (s *Sample) checkEncodable() error {
 // (before allocating), every tag, node and aunt reference, and that no
 // bytes trail; it does not verify the proofs (Sample.Verify does).
 func DecodeSampleBatch(b []byte, want int) ([]*Sample, error) {
+	return decodeSampleBatch(b, func(count int) error {
+		if count != want {
+			return fmt.Errorf("%w: batch of %d samples, want %d", ErrProofEncoding, count, want)
+		}
+		return nil
+	})
+}
+
+// DecodeSampleBatchUpTo is DecodeSampleBatch for a batch whose count is
+// not known in advance: it takes the count from the header and refuses
+// more than max samples, before allocating.
+func DecodeSampleBatchUpTo(b []byte, max int) ([]*Sample, error) {
+	return decodeSampleBatch(b, func(count int) error {
+		if count > max {
+			return fmt.Errorf("%w: batch of %d samples, at most %d", ErrProofEncoding, count, max)
+		}
+		return nil
+	})
+}
+
+// decodeSampleBatch decodes a batch whose count checkCount accepts.
+func decodeSampleBatch(b []byte, checkCount func(count int) error) ([]*Sample, error) {
 	if len(b) < batchHeaderSize {
 		return nil, fmt.Errorf("%w: sample batch of %d bytes, at least %d", ErrProofEncoding, len(b), batchHeaderSize)
 	}
@@ -260,8 +282,8 @@ func DecodeSampleBatch(b []byte, want int) ([]*Sample, error) {
 	if !ValidWidth(k) {
 		return nil, fmt.Errorf("%w: sample batch of width %d", ErrProofEncoding, k)
 	}
-	if count != want {
-		return nil, fmt.Errorf("%w: batch of %d samples, want %d", ErrProofEncoding, count, want)
+	if err := checkCount(count); err != nil {
+		return nil, err
 	}
 	nodes, aunts := batchShape(k)
 	if tlen > count*aunts {

@@ -91,6 +91,9 @@ type Node struct {
 	events  *eventLog
 	// fraud holds the bad-encoding proofs and the fraud topic (fraud.go).
 	fraud *fraudState
+	// repairs spaces out the square loop's repairs from held samples
+	// (repair.go); only that loop touches it.
+	repairs repairBackoff
 
 	// checkpoint is the trusted header to start from, nil when the chain
 	// was not empty or none is configured.

@@ -19,9 +19,11 @@ import (
 
 // serveProtocols registers the request/response protocols this role
 // serves besides header ranges: squares and their proofs (producer, full
-// nodes) and blob submission (producer).
+// nodes), blob submission (producer) and the samples held (light nodes,
+// repair.go).
 func (n *Node) serveProtocols() {
 	if n.cfg.Role == RoleLight {
+		n.host.ServeHeld(heldSource{n})
 		return
 	}
 	n.host.ServeSquares(squareSource{n})
@@ -213,7 +215,7 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 	if !n.cfg.Archival && h.Time.Before(time.Now().Add(-n.cfg.Window.D())) {
 		return nil // outside the storage window: peers have pruned it too
 	}
-	return n.fromPeers(ctx, fmt.Sprintf("square %d", height), func(ctx context.Context, p peer.ID) error {
+	err = n.fromPeers(ctx, fmt.Sprintf("square %d", height), func(ctx context.Context, p peer.ID) error {
 		ods, err := n.host.RequestODS(ctx, p, height, int(h.SquareWidth))
 		if err != nil {
 			return err
@@ -240,4 +242,18 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 		n.squares.Put(sq)
 		return nil
 	})
+	if err == nil || ctx.Err() != nil || n.fraudAt(height) {
+		return err
+	}
+	// No peer served the ODS: rebuild it from the cells peers hold, with
+	// a backoff, since every attempt asks every peer for all it holds.
+	if !n.repairs.due(height, time.Now()) {
+		return fmt.Errorf("%w; repair from held samples: waiting to retry", err)
+	}
+	rerr := n.repairFromPeers(ctx, h)
+	n.repairs.done(height, rerr == nil, time.Now())
+	if rerr != nil {
+		return fmt.Errorf("%w; from held samples: %v", err, rerr)
+	}
+	return nil
 }
