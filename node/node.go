@@ -29,6 +29,9 @@ type Options struct {
 	// Archival keeps every square whatever config.json says (tartan start
 	// --archival).
 	Archival bool
+	// APIAuth, when set, replaces config.json's api_auth for this run
+	// (tartan start --api.auth).
+	APIAuth string
 	// Withhold is a devnet-only fault (tartan devnet --fault withhold@H),
 	// zero when off. From this height on the producer keeps from every
 	// peer and REST client an unrecoverable part of each non-empty square
@@ -117,6 +120,12 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 		return nil, err
 	}
 	cfg.Archival = cfg.Archival || o.Archival
+	if o.APIAuth != "" {
+		cfg.APIAuth = o.APIAuth
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	if o.SamplingConfidence != 0 || o.SamplingSamples != 0 {
 		cfg.Confidence, cfg.Samples = o.SamplingConfidence, o.SamplingSamples
 		if cfg.Confidence == 0 {

@@ -225,3 +225,32 @@ func TestAuthTokenCLIWithRunningNode(t *testing.T) {
 		t.Fatalf("the node logged the token:\n%s", logs.String())
 	}
 }
+
+// tartan start --api.auth overrides config.json for one run.
+func TestStartAPIAuthOverride(t *testing.T) {
+	dir := initAuthNode(t, "never")
+	if code, _, errs := runCLI(t, "", "start", "--dir", dir, "--api.auth", "sometimes"); code != 2 || !strings.Contains(errs, "--api.auth") {
+		t.Fatalf("a bad --api.auth: exit %d, %q", code, errs)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n, err := node.New(ctx, dir, node.Options{Version: "test", APIAuth: node.AuthAlways})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = n.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	resp, err := http.Post("http://"+n.APIAddr()+"/v1/blobs", "application/json",
+		strings.NewReader(`{"blobs":[{"namespace":"74617274616e2d636c69","data":"aGVsbG8="}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("config says never, --api.auth always: %d, want 401", resp.StatusCode)
+	}
+	if _, err := node.New(ctx, dir, node.Options{APIAuth: "sometimes"}); err == nil {
+		t.Fatal("node.New took api_auth \"sometimes\"")
+	}
+}

@@ -21,7 +21,7 @@ import (
 
 const (
 	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--api.auth always|non-loopback|never] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence 0.9999 | --sampling.samples N]"
-	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence C | --sampling.samples N]"
+	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--api.auth always|non-loopback|never] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence C | --sampling.samples N]"
 )
 
 // parseFlags parses args with fs, refusing positional arguments. Parse
@@ -187,6 +187,7 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	levelName := fs.String("log-level", "info", "debug, info, warn or error")
 	format := fs.String("log-format", "text", "text or json")
 	archival := fs.Bool("archival", false, "keep every square this run, whatever config.json says")
+	apiAuth := fs.String("api.auth", "", "when write routes need a bearer token this run, whatever config.json says: always, non-loopback or never")
 	// Set by tartan devnet on its producer; left out of the usage line
 	// since only devnet offers faults (API.md §1).
 	fault := fs.String("fault", "", "withhold@H: the producer withholds part of every non-empty square from height H; bad-encoding@H: it publishes a badly encoded square at height H (devnet use only)")
@@ -239,7 +240,12 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	log := slog.New(h)
 	// The node applies a checkpoint only to an empty chain, and warns
 	// when the chain already holds headers from elsewhere.
-	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, Withhold: withhold, BadEncoding: badEncoding,
+	switch *apiAuth {
+	case "", node.AuthAlways, node.AuthNonLoopback, node.AuthNever:
+	default:
+		return usageErr("--api.auth %q: want always, non-loopback or never", *apiAuth)
+	}
+	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, APIAuth: *apiAuth, Withhold: withhold, BadEncoding: badEncoding,
 		TrustedHeight: *trustedHeight, TrustedHash: strings.ToLower(*trustedHash),
 		SamplingConfidence: *confidence, SamplingSamples: *samples})
 	if err != nil {
