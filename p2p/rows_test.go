@@ -225,27 +225,7 @@ func TestRowsBadRequests(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			requester := newHost(t, testConfig())
-			run(t, requester)
-			connect(t, requester, server)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			s, err := requester.host.NewStream(ctx, server.ID(), c.id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Reset()
-			_ = s.SetDeadline(time.Now().Add(5 * time.Second))
-			if _, err := s.Write(appendFrame(nil, c.req)); err != nil {
-				t.Fatal(err)
-			}
-			_ = s.CloseWrite()
-			if got := readStatus(s); got != int(statusBadRequest) {
-				t.Fatalf("status %d, want %d", got, statusBadRequest)
-			}
-			eventually(t, "the requester is penalised", func() bool {
-				return server.Score(requester.ID()) == OffenceMalformed.points()
-			})
+			expectBadRequest(t, server, c.id, c.req)
 		})
 	}
 }

@@ -131,19 +131,9 @@ func runBlobSubmit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *version > 1 {
-		return usageErr("--share-version %d: blobs use share version 0 or 1", *version)
-	}
-	var signer []byte
-	switch {
-	case *version == 1 && *signerHex == "":
-		return usageErr("--share-version 1 needs --signer")
-	case *version == 0 && *signerHex != "":
-		return usageErr("--signer needs --share-version 1")
-	case *signerHex != "":
-		if signer, err = hex.DecodeString(*signerHex); err != nil || len(signer) != da.SignerSize {
-			return usageErr("--signer %q: want %d hex characters", *signerHex, 2*da.SignerSize)
-		}
+	signer, err := blobSigner(*version, *signerHex)
+	if err != nil {
+		return err
 	}
 	if *timeout <= 0 {
 		return usageErr("--timeout %s: want a positive duration", *timeout)
@@ -480,19 +470,9 @@ func runBlobCommitment(e *env, args []string) error {
 	if err != nil {
 		return usageErr("--namespace: %v", err)
 	}
-	if *version > 1 {
-		return usageErr("--share-version %d: blobs use share version 0 or 1", *version)
-	}
-	var signer []byte
-	switch {
-	case *version == 1 && *signerHex == "":
-		return usageErr("--share-version 1 needs --signer")
-	case *version == 0 && *signerHex != "":
-		return usageErr("--signer needs --share-version 1")
-	case *signerHex != "":
-		if signer, err = hex.DecodeString(*signerHex); err != nil {
-			return usageErr("--signer is not hex: %v", err)
-		}
+	signer, err := blobSigner(*version, *signerHex)
+	if err != nil {
+		return err
 	}
 	var data []byte
 	if files[0] == "-" {
@@ -513,4 +493,24 @@ func runBlobCommitment(e *env, args []string) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "%x\n", c)
 	return err
+}
+
+// blobSigner checks --share-version and --signer together: version 0
+// takes no signer, version 1 needs one of da.SignerSize bytes.
+func blobSigner(version uint, signerHex string) ([]byte, error) {
+	switch {
+	case version > 1:
+		return nil, usageErr("--share-version %d: blobs use share version 0 or 1", version)
+	case version == 1 && signerHex == "":
+		return nil, usageErr("--share-version 1 needs --signer")
+	case version == 0 && signerHex != "":
+		return nil, usageErr("--signer needs --share-version 1")
+	case signerHex == "":
+		return nil, nil
+	}
+	signer, err := hex.DecodeString(signerHex)
+	if err != nil || len(signer) != da.SignerSize {
+		return nil, usageErr("--signer %q: want %d hex characters", signerHex, 2*da.SignerSize)
+	}
+	return signer, nil
 }
