@@ -383,9 +383,16 @@ func (n *Node) judgeSquare(ctx context.Context, h *da.Header, p peer.ID, odsErr 
 	case !errors.As(rerr, &berr):
 		return fmt.Errorf("judging square %d: %w", h.Height, rerr)
 	}
+	return n.proveBadEncoding(ctx, h, part, dah, berr)
+}
+
+// proveBadEncoding turns the bad axis Repair found in part, whose cells
+// were all proved against dah, into a fraud proof, applies and publishes
+// it, and returns errNotEncoded.
+func (n *Node) proveBadEncoding(ctx context.Context, h *da.Header, part *erasure.PartialEDS, dah *erasure.DAH, berr *erasure.ByzantineError) error {
 	proof, err := erasure.NewBadEncodingProof(berr, part, dah, h.Height, h.Hash())
 	if err != nil {
-		return fmt.Errorf("judging square %d: %w", h.Height, err)
+		return fmt.Errorf("square %d: %w; no fraud proof from the cells held: %v", h.Height, berr, err)
 	}
 	data, err := proof.MarshalBinary()
 	if err != nil {

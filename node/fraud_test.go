@@ -423,3 +423,41 @@ func mustHeader(t *testing.T, n *Node, h uint64) *da.Header {
 	}
 	return hd
 }
+
+// A square rebuilt from proven cells against roots a peer serves (the
+// held-samples repair) that turns out badly encoded yields a fraud proof,
+// as the committed-rows path does, and the network hears of it.
+func TestRepairFromHeldCellsProvesBadEncoding(t *testing.T) {
+	fastSampling(t)
+	const bad = 5
+	fast := testOptions
+	testOptions = func(o *Options) { fast(o); o.BadEncoding = bad }
+	tn := newTestNet(t, 0, 1, 100*time.Millisecond)
+	l := tn.lights[0]
+	waitFor(t, 30*time.Second, fmt.Sprintf("height %d sampled", bad), func() bool {
+		av, code := getAvailability(t, l, bad)
+		return code == 200 && av.Status == "available"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h, err := tn.producer.chain.Header(ctx, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq, err := tn.producer.faultySquare(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every cell as committed (each provable against the data root); the
+	// producer serves the roots.
+	if _, err := l.decodeHeld(ctx, h, erasure.PartialFromEDS(sq.eds)); !errors.Is(err, errNotEncoded) {
+		t.Fatalf("decoding the committed cells: %v, want errNotEncoded", err)
+	}
+	if !l.fraudAt(bad) {
+		t.Fatal("no fraud proof held after a bad axis was found")
+	}
+	waitFor(t, 10*time.Second, "the producer to hear of the proof", func() bool { return tn.producer.fraudAt(bad) })
+	if av, _ := getAvailability(t, l, bad); av.Status != "fraud" {
+		t.Fatalf("height %d is %q after the proof, want fraud", bad, av.Status)
+	}
+}

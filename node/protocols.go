@@ -252,6 +252,9 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 	}
 	rerr := n.repairFromPeers(ctx, h)
 	n.repairs.done(height, rerr == nil, time.Now())
+	if errors.Is(rerr, errNotEncoded) {
+		return nil // a fraud proof is held: there is no square to hold
+	}
 	if rerr != nil {
 		return fmt.Errorf("%w; from held samples: %v", err, rerr)
 	}

@@ -248,7 +248,13 @@ func (n *Node) decodeHeld(ctx context.Context, h *da.Header, part *erasure.Parti
 	if dah == nil {
 		return part.Reconstruct()
 	}
-	if err := part.Repair(dah); err != nil {
+	err := part.Repair(dah)
+	if berr := (*erasure.ByzantineError)(nil); errors.As(err, &berr) {
+		// Every cell was proved against the data root, so a bad axis is
+		// the producer's: prove it, as a full node fetching rows would.
+		return nil, n.proveBadEncoding(ctx, h, part, dah, berr)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return part.EDS(), nil
