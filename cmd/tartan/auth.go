@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,7 +38,7 @@ func runAuth(_ context.Context, e *env, args []string) error {
 	default:
 		return usageErr("unknown subcommand %q; %s", sub, authUsage)
 	}
-	pos, err := parseInterspersed(e, fs, args)
+	pos, err := parseArgs(e, fs, authUsage, args)
 	if err != nil {
 		return err
 	}
@@ -112,28 +111,4 @@ func printTokens(w io.Writer, all []node.TokenInfo) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", i.ID, name, i.Created.Format(time.RFC3339))
 	}
 	return tw.Flush()
-}
-
-// parseInterspersed parses flags before and after positional arguments
-// (revoke ID --dir D as well as revoke --dir D ID) and returns the
-// positional ones. Parse errors become one usage line.
-func parseInterspersed(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(e.stderr, authUsage)
-				fs.SetOutput(e.stderr)
-				fs.PrintDefaults()
-				return nil, err
-			}
-			return nil, usageErr("%v; %s", err, authUsage)
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,24 +25,9 @@ func runAvailability(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "availability")
 	nodeURL := fs.String("node", "http://127.0.0.1:26650", "the node's REST API")
 	raw := fs.Bool("json", false, "print the node's JSON answer")
-	fs.SetOutput(io.Discard)
-	// Accept flags before and after the height.
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(e.stderr, availabilityUsage)
-				fs.SetOutput(e.stderr)
-				fs.PrintDefaults()
-				return err
-			}
-			return usageErr("%v; %s", err, availabilityUsage)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := parseArgs(e, fs, availabilityUsage, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) > 1 {
 		return usageErr("want at most one HEIGHT, got %d; %s", len(pos), availabilityUsage)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,29 +46,6 @@ func runBlob(ctx context.Context, e *env, args []string) error {
 		return runBlobGet(ctx, e, args[1:])
 	default:
 		return usageErr("unknown subcommand %q; %s", args[0], blobUsage)
-	}
-}
-
-// parseWithArgs parses fs from args, accepting flags before and after the
-// positional arguments, which it returns. -h prints usage and the flags.
-func parseWithArgs(e *env, fs *flag.FlagSet, args []string, usage string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(e.stderr, usage)
-				fs.SetOutput(e.stderr)
-				fs.PrintDefaults()
-				return nil, err
-			}
-			return nil, usageErr("%v; %s", err, usage)
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
 	}
 }
 
@@ -113,7 +89,7 @@ func runBlobSubmit(ctx context.Context, e *env, args []string) error {
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long, the upload and the wait for inclusion together")
 	asJSON := fs.Bool("json", false, `print {"height":H,"namespace":NS,"commitment":C} instead of two lines`)
 	progressMode := fs.String("progress", "auto", "progress on stderr: auto (a terminal and at least 1 MiB), always or never")
-	files, err := parseWithArgs(e, fs, args, blobSubmitUsage)
+	files, err := parseArgs(e, fs, blobSubmitUsage, args)
 	if err != nil {
 		return err
 	}
@@ -297,7 +273,7 @@ func runBlobGet(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "write the blob to this file (several blobs: FILE, FILE.1, …) instead of stdout")
 	trustedHex := fs.String("trusted-hash", "", "hash of the header at --height from a source you trust, 64 hex characters")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
-	pos, err := parseWithArgs(e, fs, args, blobGetUsage)
+	pos, err := parseArgs(e, fs, blobGetUsage, args)
 	if err != nil {
 		return err
 	}
@@ -440,25 +416,9 @@ func runBlobCommitment(e *env, args []string) error {
 	nsHex := fs.String("namespace", "", "namespace: 58 hex characters (29 bytes) or 20 (a version-0 user ID)")
 	version := fs.Uint("share-version", 0, "share version: 0, or 1 for a blob authored by --signer")
 	signerHex := fs.String("signer", "", "signer address, 40 hex characters (share version 1 only)")
-	// Parse errors become one usage line; -h prints the flags.
-	fs.SetOutput(io.Discard)
-	// Accept flags before and after the file name.
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(e.stderr, blobCommitmentUsage)
-				fs.SetOutput(e.stderr)
-				fs.PrintDefaults()
-				return err
-			}
-			return usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := parseArgs(e, fs, blobCommitmentUsage, args)
+	if err != nil {
+		return err
 	}
 	if len(files) != 1 {
 		return usageErr("want one FILE (or - for stdin), got %d; %s", len(files), blobCommitmentUsage)

@@ -27,20 +27,35 @@ const (
 // parseFlags parses args with fs, refusing positional arguments. Parse
 // errors become one usage line; -h prints the flags.
 func parseFlags(e *env, fs *flag.FlagSet, usageLine string, args []string) error {
+	pos, err := parseArgs(e, fs, usageLine, args)
+	if err == nil && len(pos) != 0 {
+		err = usageErr("unexpected argument %q; %s", pos[0], usageLine)
+	}
+	return err
+}
+
+// parseArgs parses fs from args, accepting flags before and after the
+// positional arguments, which it returns. Parse errors become one usage
+// line; -h prints the usage line and the flags.
+func parseArgs(e *env, fs *flag.FlagSet, usageLine string, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(e.stderr, usageLine)
-			fs.SetOutput(e.stderr)
-			fs.PrintDefaults()
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(e.stderr, usageLine)
+				fs.SetOutput(e.stderr)
+				fs.PrintDefaults()
+				return nil, err
+			}
+			return nil, usageErr("%v; %s", err, usageLine)
 		}
-		return usageErr("%v; %s", err, usageLine)
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() != 0 {
-		return usageErr("unexpected argument %q; %s", fs.Arg(0), usageLine)
-	}
-	return nil
 }
 
 // flagsSet reports which flags the command line named.
