@@ -91,9 +91,17 @@ func appendNodeBody(b []byte, n *da.NMTNode, tag byte) []byte {
 	}
 }
 
-// readNodeBody reads the body of a node with the given tag off r and
-// checks the node is well formed.
-func readNodeBody(r []byte, tag byte, what string) (da.NMTNode, []byte, error) {
+// nodeName names node i of a sample's proof in errors; -1 is its root.
+func nodeName(i int) string {
+	if i < 0 {
+		return "root"
+	}
+	return fmt.Sprintf("proof node %d", i)
+}
+
+// readNodeBody reads the body of node i (nodeName) with the given tag off
+// r and checks the node is well formed.
+func readNodeBody(r []byte, tag byte, i int) (da.NMTNode, []byte, error) {
 	var n da.NMTNode
 	const ns = da.NamespaceSize
 	var size int
@@ -105,10 +113,10 @@ func readNodeBody(r []byte, tag byte, what string) (da.NMTNode, []byte, error) {
 	case nodeParity:
 		size = 32
 	default:
-		return n, nil, fmt.Errorf("%w: %s: node tag %d", ErrProofEncoding, what, tag)
+		return n, nil, fmt.Errorf("%w: %s: node tag %d", ErrProofEncoding, nodeName(i), tag)
 	}
 	if len(r) < size {
-		return n, nil, fmt.Errorf("%w: %s: %d bytes left for a %d-byte node", ErrProofEncoding, what, len(r), size)
+		return n, nil, fmt.Errorf("%w: %s: %d bytes left for a %d-byte node", ErrProofEncoding, nodeName(i), len(r), size)
 	}
 	switch tag {
 	case nodeFull:
@@ -123,7 +131,7 @@ func readNodeBody(r []byte, tag byte, what string) (da.NMTNode, []byte, error) {
 		copy(n[2*ns:], r[:32])
 	}
 	if err := n.Validate(); err != nil {
-		return n, nil, fmt.Errorf("%w: %s: %w", ErrProofEncoding, what, err)
+		return n, nil, fmt.Errorf("%w: %s: %w", ErrProofEncoding, nodeName(i), err)
 	}
 	return n, r[size:], nil
 }
@@ -179,6 +187,7 @@ func AppendSampleBatch(b []byte, ss []*Sample) ([]byte, error) {
 	}
 	wide := len(table) > 256
 	tags := make([]byte, 1+nodes)
+	packed := make([]byte, (len(tags)+3)/4)
 	for _, s := range ss {
 		b = append(b, byte(s.Axis))
 		b = binary.BigEndian.AppendUint16(b, uint16(s.Row))
@@ -188,7 +197,7 @@ func AppendSampleBatch(b []byte, ss []*Sample) ([]byte, error) {
 		for i := range s.Proof.Nodes {
 			tags[1+i] = nodeTag(&s.Proof.Nodes[i])
 		}
-		packed := make([]byte, (len(tags)+3)/4)
+		clear(packed)
 		for i, t := range tags {
 			packed[i/4] |= t << (6 - 2*(i%4))
 		}
@@ -334,21 +343,19 @@ func (d *batchDecoder) sample(r []byte) (*Sample, []byte, error) {
 	}
 	copy(s.Share[:], r[5:])
 	r = r[5+da.ShareSize:]
-	tags := make([]byte, ntags)
-	for i := range tags {
-		tags[i] = r[i/4] >> (6 - 2*(i%4)) & 3
-	}
-	if rest := r[packed-1] & (1<<(2*(4*packed-ntags)) - 1); rest != 0 {
+	tags := r[:packed]
+	tag := func(i int) byte { return tags[i/4] >> (6 - 2*(i%4)) & 3 } // the root is 0
+	if rest := tags[packed-1] & (1<<(2*(4*packed-ntags)) - 1); rest != 0 {
 		return nil, nil, fmt.Errorf("%w: unused tag bits set", ErrProofEncoding)
 	}
 	r = r[packed:]
 	var err error
-	if s.Root, r, err = readNodeBody(r, tags[0], "root"); err != nil {
+	if s.Root, r, err = readNodeBody(r, tag(0), -1); err != nil {
 		return nil, nil, err
 	}
 	s.Proof.Nodes = make([]da.NMTNode, d.nodes)
 	for i := range s.Proof.Nodes {
-		if s.Proof.Nodes[i], r, err = readNodeBody(r, tags[1+i], fmt.Sprintf("proof node %d", i)); err != nil {
+		if s.Proof.Nodes[i], r, err = readNodeBody(r, tag(1+i), i); err != nil {
 			return nil, nil, err
 		}
 	}
