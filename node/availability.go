@@ -469,8 +469,13 @@ func (l *eventLog) subscribe(ctx context.Context, n *Node, from uint64, after *a
 		}
 		// Replayed events have no place in the log: their cursor sends a
 		// client that reconnects mid-replay back to a replay from the
-		// lowest height that could still have changed.
-		replayID := func(h uint64) string { return api.EventCursor{Floor: min(n.unsettled(), h)}.String() }
+		// lowest height that could still have changed. That height never
+		// goes down, so the one read before the replay is a safe floor.
+		var unsettled uint64
+		if !exact {
+			unsettled = n.unsettled()
+		}
+		replayID := func(h uint64) string { return api.EventCursor{Floor: min(unsettled, h)}.String() }
 		replayed := uint64(0) // header events up to here were replayed
 		for h := max(from, 1); h < max(hdrEnd, avEnd, fraudEnd) && ctx.Err() == nil; h++ {
 			if want(api.EventHeader) && h < hdrEnd {
