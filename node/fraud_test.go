@@ -346,15 +346,21 @@ func TestBadEncodingFraudProof(t *testing.T) {
 	}
 }
 
+// badEncodingNet is a producer running the bad-encoding fault at height
+// bad and one fast-sampling light node, with no full node to prove it.
+func badEncodingNet(t *testing.T, bad uint64) *testNet {
+	fastSampling(t)
+	fast := testOptions
+	testOptions = func(o *Options) { fast(o); o.BadEncoding = bad }
+	return newTestNet(t, 0, 1, 100*time.Millisecond)
+}
+
 // Without full nodes nobody builds a proof: light nodes sampling the
 // badly encoded square find every cell they ask for proven, and call it
 // available. Only a fraud proof reveals the fault.
 func TestBadEncodingLooksAvailableToSampling(t *testing.T) {
-	fastSampling(t)
 	const bad = 5
-	fast := testOptions
-	testOptions = func(o *Options) { fast(o); o.BadEncoding = bad }
-	tn := newTestNet(t, 0, 1, 100*time.Millisecond)
+	tn := badEncodingNet(t, bad)
 	l := tn.lights[0]
 	waitFor(t, 30*time.Second, fmt.Sprintf("height %d sampled available", bad), func() bool {
 		av, code := getAvailability(t, l, bad)
@@ -428,11 +434,8 @@ func mustHeader(t *testing.T, n *Node, h uint64) *da.Header {
 // held-samples repair) that turns out badly encoded yields a fraud proof,
 // as the committed-rows path does, and the network hears of it.
 func TestRepairFromHeldCellsProvesBadEncoding(t *testing.T) {
-	fastSampling(t)
 	const bad = 5
-	fast := testOptions
-	testOptions = func(o *Options) { fast(o); o.BadEncoding = bad }
-	tn := newTestNet(t, 0, 1, 100*time.Millisecond)
+	tn := badEncodingNet(t, bad)
 	l := tn.lights[0]
 	waitFor(t, 30*time.Second, fmt.Sprintf("height %d sampled", bad), func() bool {
 		av, code := getAvailability(t, l, bad)

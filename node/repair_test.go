@@ -28,20 +28,40 @@ const (
 	repairSamples = 3 * repairWidth * repairWidth
 )
 
+// sampleEach makes light nodes sample fast (fastSampling) and n cells a
+// height.
+func sampleEach(t *testing.T, n int) {
+	fastSampling(t)
+	fast := testOptions
+	testOptions = func(o *Options) {
+		fast(o)
+		tune := o.tuneSampling
+		o.tuneSampling = func(c *sampling.Config) { tune(c); c.Samples = n }
+	}
+}
+
+// fullAfterProducer stops tn's producer once every light node has its
+// last header, and starts a full node bootstrapping from the light nodes
+// alone; it returns the node and that head.
+func fullAfterProducer(t *testing.T, tn *testNet) (*Node, uint64) {
+	t.Helper()
+	head := localHead(tn.producer)
+	tn.stops[tn.producer]()
+	var boot []string
+	for _, l := range tn.lights {
+		waitFor(t, 30*time.Second, "light nodes at the producer's last head", func() bool { return localHead(l) >= head })
+		boot = append(boot, l.P2PAddrs()...)
+	}
+	full, _ := startNode(t, filepath.Join(tn.dir, "full-late"), InitOptions{Role: RoleFull,
+		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: nodeConfig(RoleFull, boot)})
+	return full, head
+}
+
 // With the producer gone, a new full node bootstrapping from light nodes
 // only gets the square from the cells they sampled, stores the producer's
 // exact ODS and serves it as available.
 func TestRepairSquareFromLightNodes(t *testing.T) {
-	testOptions = func(o *Options) {
-		o.tuneSampling = func(c *sampling.Config) {
-			c.MaxAttempts = 2
-			c.SessionTimeout = 5 * time.Second
-			c.RetryBase = 200 * time.Millisecond
-			c.RetryMax = time.Second
-			c.Samples = repairSamples
-		}
-	}
-	t.Cleanup(func() { testOptions = nil })
+	sampleEach(t, repairSamples)
 	tn := newTestNet(t, 0, 3, 200*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -86,15 +106,7 @@ func TestRepairSquareFromLightNodes(t *testing.T) {
 		t.Fatalf("held samples of a future height: %v, want ErrNotFound", err)
 	}
 
-	head := localHead(tn.producer)
-	tn.stops[tn.producer]()
-	var boot []string
-	for _, l := range tn.lights {
-		waitFor(t, 30*time.Second, "light nodes at the producer's last head", func() bool { return localHead(l) >= head })
-		boot = append(boot, l.P2PAddrs()...)
-	}
-	full, _ := startNode(t, filepath.Join(tn.dir, "full-late"), InitOptions{Role: RoleFull,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: nodeConfig(RoleFull, boot)})
+	full, _ := fullAfterProducer(t, tn)
 	waitFor(t, time.Minute, fmt.Sprintf("the full node storing square %d", height), func() bool {
 		ok, err := full.store.HasSquare(ctx, height)
 		return err == nil && ok
@@ -182,13 +194,7 @@ func startHeldServer(t *testing.T, src p2p.HeldSource) *p2p.Host {
 // square and says why; the verified cells it got are kept out of the
 // store.
 func TestRepairFailsWithTooFewCells(t *testing.T) {
-	testOptions = func(o *Options) {
-		o.tuneSampling = func(c *sampling.Config) {
-			c.MaxAttempts, c.SessionTimeout, c.RetryBase, c.RetryMax = 2, 5*time.Second, 200*time.Millisecond, time.Second
-			c.Samples = 4 // 3 × 4 cells of 64: fewer than the k² = 16 decoding needs
-		}
-	}
-	t.Cleanup(func() { testOptions = nil })
+	sampleEach(t, 4) // 3 × 4 cells of 64: fewer than the k² = 16 decoding needs
 	tn := newTestNet(t, 0, 3, 200*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -207,15 +213,7 @@ func TestRepairFailsWithTooFewCells(t *testing.T) {
 			return code == 200 && av.Status == "available"
 		})
 	}
-	head := localHead(tn.producer)
-	tn.stops[tn.producer]()
-	var boot []string
-	for _, l := range tn.lights {
-		waitFor(t, 30*time.Second, "light nodes at the producer's last head", func() bool { return localHead(l) >= head })
-		boot = append(boot, l.P2PAddrs()...)
-	}
-	full, _ := startNode(t, filepath.Join(tn.dir, "full-late"), InitOptions{Role: RoleFull,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: nodeConfig(RoleFull, boot)})
+	full, head := fullAfterProducer(t, tn)
 	waitFor(t, 30*time.Second, "the full node's headers", func() bool { return localHead(full) >= head })
 	err = full.repairFromPeers(ctx, h)
 	if !errors.Is(err, api.ErrUnavailable) || errors.Is(err, erasure.ErrUnrepairable) {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,7 +108,7 @@ func TestRowsRoundTrip(t *testing.T) {
 				if err != nil || root != d.RowRoots[first+r] {
 					t.Fatalf("k=%d: row %d does not hash to its root (%v)", k, first+r, err)
 				}
-				if !slicesEqual(cells[r*2*k:(r+1)*2*k], m.eds[i].Row(first+r)) {
+				if !slices.Equal(cells[r*2*k:(r+1)*2*k], m.eds[i].Row(first+r)) {
 					t.Fatalf("k=%d: row %d differs from the served square", k, first+r)
 				}
 			}
@@ -129,18 +130,6 @@ func TestRowsRoundTrip(t *testing.T) {
 	if client.Score(server.ID()) != 0 || server.Score(client.ID()) != 0 {
 		t.Fatal("penalised for not having data or a local refusal")
 	}
-}
-
-func slicesEqual(a, b []da.Share) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func dahID(h *Host) protocol.ID  { return h.dahProtocol(1).ID }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -246,7 +247,7 @@ func TestSquaresRoundTrip(t *testing.T) {
 					t.Fatalf("blob %d proof: %v", j, err)
 				}
 				want, _ := sq.blobs[j].Shares()
-				if !equalShares(bp.Shares, want) {
+				if !slices.Equal(bp.Shares, want) {
 					t.Fatalf("blob %d proof carries other shares", j)
 				}
 			}
@@ -272,21 +273,9 @@ func checkNamespaceData(t *testing.T, ctx context.Context, client, server *Host,
 			want = append(want, s)
 		}
 	}
-	if got := nd.Shares(); !equalShares(got, want) || (len(want) > 0) != present {
+	if got := nd.Shares(); !slices.Equal(got, want) || (len(want) > 0) != present {
 		t.Fatalf("namespace %s: %d shares, want %d", ns, len(got), len(want))
 	}
-}
-
-func equalShares(a, b []da.Share) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestSquaresNotFound(t *testing.T) {
