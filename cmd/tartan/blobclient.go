@@ -265,6 +265,14 @@ func decodeRow(r *api.RowProofJSON) (root da.NMTNode, rp erasure.MerkleProof, p 
 	return
 }
 
+// decodeProvedRow is decodeRow for a row that must carry an NMT proof.
+func decodeProvedRow(r *api.RowProofJSON) (da.NMTNode, erasure.MerkleProof, erasure.NMTProof, error) {
+	if r.Proof == nil {
+		return da.NMTNode{}, erasure.MerkleProof{}, erasure.NMTProof{}, fmt.Errorf("row %d: no proof", r.Row)
+	}
+	return decodeRow(r)
+}
+
 // gotBlob is a blob that verified against the data root.
 type gotBlob struct {
 	data       []byte
@@ -329,12 +337,9 @@ func decodeBlobProof(pj *api.BlobProofJSON) (*erasure.BlobProof, error) {
 	}
 	for i := range pj.Rows {
 		r := &pj.Rows[i]
-		root, rp, p, err := decodeRow(r)
+		root, rp, p, err := decodeProvedRow(r)
 		if err != nil {
 			return nil, err
-		}
-		if r.Proof == nil {
-			return nil, fmt.Errorf("row %d: no proof", r.Row)
 		}
 		bp.Rows[i] = erasure.BlobRow{Row: r.Row, Proof: p, Root: root, RootProof: rp}
 	}
@@ -433,12 +438,9 @@ func rebuildNamespace(bj *api.BlobsJSON, ns da.Namespace, k int) (*erasure.Names
 	var padVer uint8
 	for i := range pj.Rows {
 		r := &pj.Rows[i]
-		root, rp, p, err := decodeRow(r)
+		root, rp, p, err := decodeProvedRow(r)
 		if err != nil {
 			return nil, err
-		}
-		if r.Proof == nil {
-			return nil, fmt.Errorf("row %d: no proof", r.Row)
 		}
 		row := erasure.NamespaceRow{Row: r.Row, Proof: p, Root: root, RootProof: rp}
 		if p.LeafHash == nil && p.End > p.Start {
