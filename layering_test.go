@@ -79,11 +79,12 @@ func TestPurePackagesStayPure(t *testing.T) {
 // p2p never imports the packages that consume it (DESIGN.md §4).
 func TestImportsPointDown(t *testing.T) {
 	above := map[string][]string{
-		"da":       {"erasure", "sampling", "p2p", "api", "node"},
-		"erasure":  {"sampling", "p2p", "api", "node"},
-		"sampling": {"p2p", "api", "node"},
-		"p2p":      {"sampling", "api", "node"},
-		"api":      {"node"},
+		"da":        {"erasure", "sampling", "p2p", "api", "node"},
+		"erasure":   {"sampling", "p2p", "api", "node"},
+		"sampling":  {"p2p", "api", "node"},
+		"p2p":       {"sampling", "api", "node", "consensus"},
+		"api":       {"node", "consensus"},
+		"consensus": {"sampling", "p2p", "api", "node"},
 	}
 	for pkg, banned := range above {
 		deps := goList(t, "-deps", module+"/"+pkg)
@@ -120,6 +121,21 @@ func TestPurePackagesTakeClockAndRandomnessAsArguments(t *testing.T) {
 				if m := banned.FindString(line); m != "" {
 					t.Errorf("%s:%d calls %s: pure packages take the clock and randomness as arguments", f, i+1, m)
 				}
+			}
+		}
+	}
+}
+
+// Only consensus imports CometBFT (DESIGN.md §2a): every other package of
+// the module stays free of it, so the engine sits behind one package.
+func TestOnlyConsensusImportsCometBFT(t *testing.T) {
+	for _, pkg := range goList(t, module+"/...") {
+		if pkg == module+"/consensus" || strings.HasPrefix(pkg, module+"/consensus/") {
+			continue
+		}
+		for _, imp := range goList(t, "-f", `{{join .Imports " "}}`, pkg) {
+			if strings.HasPrefix(imp, "github.com/cometbft/") {
+				t.Errorf("%s imports %s: only consensus may", pkg, imp)
 			}
 		}
 	}

@@ -175,3 +175,37 @@ func FuzzBlobsFromShares(f *testing.F) {
 		}
 	})
 }
+
+func FuzzUnmarshalBlobList(f *testing.F) {
+	ns, _ := da.NewV0Namespace([]byte("fuzz-blobs"))
+	signer := bytes.Repeat([]byte{7}, da.SignerSize)
+	one, _ := da.NewBlob(ns, []byte("hello"), da.ShareVersionZero, nil)
+	two, _ := da.NewBlob(ns, bytes.Repeat([]byte{1}, 600), da.ShareVersionOne, signer)
+	f.Add(da.AppendBlobList(nil, []da.Blob{one}))
+	f.Add(da.AppendBlobList(nil, []da.Blob{one, two}))
+	f.Add([]byte{1, 0, 0})
+	lim := da.BlobListLimits{MaxBlobs: 16, MaxDataSize: 1 << 16}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		blobs, err := da.UnmarshalBlobList(b, lim)
+		if err != nil {
+			if !errors.Is(err, da.ErrBlobListMalformed) {
+				t.Fatalf("error %v is not ErrBlobListMalformed", err)
+			}
+			return
+		}
+		total := 0
+		for i := range blobs {
+			if err := blobs[i].Validate(); err != nil {
+				t.Fatalf("accepted blob %d fails Validate: %v", i, err)
+			}
+			total += len(blobs[i].Data)
+		}
+		if len(blobs) > lim.MaxBlobs || total > lim.MaxDataSize {
+			t.Fatalf("accepted %d blobs of %d bytes past the limits", len(blobs), total)
+		}
+		// The encoding is canonical: what decodes re-encodes to itself.
+		if again := da.AppendBlobList(nil, blobs); !bytes.Equal(again, b) || da.BlobListSize(blobs) != len(b) {
+			t.Fatalf("%x re-encodes to %x", b, again)
+		}
+	})
+}

@@ -18,10 +18,8 @@ import (
 // that is not the producer forwards its clients' blobs to the producer and
 // waits for their inclusion.
 //
-// Request, integers big-endian:
-//
-//	version(1)=1 ‖ count(2) ‖ count × blob
-//	blob = namespace(29) ‖ shareVersion(1) ‖ [signer(20) if shareVersion ≠ 0] ‖ dataLen(4) ‖ data
+// Request: a da blob list (da.AppendBlobList), the same bytes a
+// consensus blob transaction carries.
 //
 // Every blob must pass da.Blob.Validate; a request that does not decode is
 // malformed and costs the sender a penalty.
@@ -33,14 +31,12 @@ import (
 //	result(1) ‖ height(8)           result 0: included at height ≥ 1
 //	result(1) ‖ reason(≤ 256 bytes) results 1–4, reason is UTF-8 for logs
 const (
-	submitVersion = 1
 	// SubmitMaxBlobs is the most blobs one submission may carry.
 	SubmitMaxBlobs = 4096
 	// SubmitMaxDataSize bounds the total blob data of one submission.
 	SubmitMaxDataSize = 32 << 20
 
-	submitBlobHeader  = da.NamespaceSize + 1 + 4
-	submitMaxRequest  = 1 + 2 + SubmitMaxBlobs*(submitBlobHeader+da.SignerSize) + SubmitMaxDataSize
+	submitMaxRequest  = 1 + 2 + SubmitMaxBlobs*(da.NamespaceSize+1+4+da.SignerSize) + SubmitMaxDataSize
 	submitMaxReason   = 256
 	submitMaxResponse = 1 + max(8, submitMaxReason)
 	// submitTimeout is the stream deadline: inclusion may take several
@@ -111,80 +107,15 @@ func checkSubmission(blobs []da.Blob) error {
 
 // encodeSubmission encodes blobs that passed checkSubmission.
 func encodeSubmission(blobs []da.Blob) []byte {
-	n := 3
-	for i := range blobs {
-		n += submitBlobHeader + len(blobs[i].Signer) + len(blobs[i].Data)
-	}
-	b := append(make([]byte, 0, n), submitVersion)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(blobs)))
-	for i := range blobs {
-		bl := &blobs[i]
-		b = append(b, bl.Namespace[:]...)
-		b = append(b, bl.ShareVersion)
-		if bl.ShareVersion != da.ShareVersionZero {
-			b = append(b, bl.Signer...)
-		}
-		b = binary.BigEndian.AppendUint32(b, uint32(len(bl.Data)))
-		b = append(b, bl.Data...)
-	}
-	return b
+	return da.AppendBlobList(make([]byte, 0, da.BlobListSize(blobs)), blobs)
 }
 
 // decodeSubmission decodes a request from untrusted bytes. The blobs refer
 // to b without copying it.
 func decodeSubmission(b []byte) ([]da.Blob, error) {
-	if len(b) < 3 {
-		return nil, fmt.Errorf("%w: submission of %d bytes", ErrMalformed, len(b))
-	}
-	if b[0] != submitVersion {
-		return nil, fmt.Errorf("%w: submission version %d, want %d", ErrMalformed, b[0], submitVersion)
-	}
-	n := int(binary.BigEndian.Uint16(b[1:]))
-	b = b[3:]
-	// Every blob takes at least its header and one byte of data: check
-	// the count against what is left before allocating.
-	if n == 0 || n > SubmitMaxBlobs || n*(submitBlobHeader+1) > len(b) {
-		return nil, fmt.Errorf("%w: submission of %d blobs in %d bytes, want 1 to %d", ErrMalformed, n, len(b), SubmitMaxBlobs)
-	}
-	blobs := make([]da.Blob, n)
-	total := 0
-	for i := range blobs {
-		bl := &blobs[i]
-		if len(b) < da.NamespaceSize+1 {
-			return nil, fmt.Errorf("%w: submission ends inside blob %d", ErrMalformed, i)
-		}
-		copy(bl.Namespace[:], b)
-		bl.ShareVersion = b[da.NamespaceSize]
-		b = b[da.NamespaceSize+1:]
-		if bl.ShareVersion != da.ShareVersionZero {
-			if bl.ShareVersion != da.ShareVersionOne && bl.ShareVersion != da.ShareVersionTwo {
-				return nil, fmt.Errorf("%w: blob %d: share version %d", ErrMalformed, i, bl.ShareVersion)
-			}
-			if len(b) < da.SignerSize {
-				return nil, fmt.Errorf("%w: submission ends inside blob %d's signer", ErrMalformed, i)
-			}
-			bl.Signer = b[:da.SignerSize:da.SignerSize]
-			b = b[da.SignerSize:]
-		}
-		if len(b) < 4 {
-			return nil, fmt.Errorf("%w: submission ends inside blob %d's length", ErrMalformed, i)
-		}
-		l := binary.BigEndian.Uint32(b)
-		b = b[4:]
-		if uint64(l) > uint64(len(b)) {
-			return nil, fmt.Errorf("%w: blob %d of %d bytes, %d left", ErrMalformed, i, l, len(b))
-		}
-		if total += int(l); total > SubmitMaxDataSize {
-			return nil, fmt.Errorf("%w: more than %d bytes of blob data", ErrMalformed, SubmitMaxDataSize)
-		}
-		bl.Data = b[:l:l]
-		b = b[l:]
-		if err := bl.Validate(); err != nil {
-			return nil, fmt.Errorf("%w: blob %d: %w", ErrMalformed, i, err)
-		}
-	}
-	if len(b) != 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the last blob", ErrMalformed, len(b))
+	blobs, err := da.UnmarshalBlobList(b, da.BlobListLimits{MaxBlobs: SubmitMaxBlobs, MaxDataSize: SubmitMaxDataSize})
+	if err != nil {
+		return nil, fmt.Errorf("%w: submission: %w", ErrMalformed, err)
 	}
 	return blobs, nil
 }
