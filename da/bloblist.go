@@ -101,7 +101,7 @@ func UnmarshalBlobList(b []byte, lim BlobListLimits) ([]Blob, error) {
 			return nil, fmt.Errorf("%w: blob %d of %d bytes, %d left", ErrBlobListMalformed, i, l, len(b))
 		}
 		if total += int(l); total > lim.MaxDataSize {
-			return nil, fmt.Errorf("%w: more than %d bytes of blob data", ErrBlobListMalformed, lim.MaxDataSize)
+			return nil, fmt.Errorf("%w: %w: more than %d bytes of blob data", ErrBlobListMalformed, ErrBlobTooLarge, lim.MaxDataSize)
 		}
 		bl.Data = b[:l:l]
 		b = b[l:]

@@ -1,0 +1,438 @@
+package consensus
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/merkle"
+
+	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/erasure"
+)
+
+// CheckTx codes; 0 is accepted. CometBFT keeps the code and log of a
+// refused transaction for the submitter.
+const (
+	CodeMalformed uint32 = 1 // not a blob transaction, or a blob that does not validate
+	CodeTooLarge  uint32 = 2 // the blobs cannot fit the widest square
+	CodeIncluded  uint32 = 3 // the same blobs are already in a committed block
+)
+
+// Store is what the application keeps through the node, which owns all
+// storage (DESIGN.md §4). Its methods are called from CometBFT's ABCI
+// connections, concurrently.
+type Store interface {
+	// LastBlock is the height and app hash of the last block SaveBlock
+	// made durable; zero values before the first.
+	LastBlock(ctx context.Context) (height uint64, appHash []byte, err error)
+	// SaveBlock makes a finalized block durable: its square, its
+	// transactions' keys and the new app state, so that a crash after it
+	// returns loses nothing and a crash before it leaves the previous
+	// state (CometBFT then replays the block). It is called from Commit,
+	// before CometBFT counts the block as committed.
+	SaveBlock(ctx context.Context, b *Block) error
+	// Included is the height of the committed block holding the blob
+	// transaction with this key, 0 when none does.
+	Included(ctx context.Context, key [32]byte) (uint64, error)
+}
+
+// Block is a finalized block as the node stores it.
+type Block struct {
+	Height uint64
+	Time   time.Time
+	// Hash is CometBFT's block hash.
+	Hash [32]byte
+	// Data is tx[0]; DataProof proves it (index 0) to the header's
+	// DataHash.
+	Data      DataCommitment
+	DataProof merkle.Proof
+	EDS       *erasure.EDS
+	DAH       *erasure.DAH
+	// TxKeys are the keys of the block's blob transactions, in order.
+	TxKeys  [][32]byte
+	AppHash []byte
+}
+
+// AppConfig is the application's part of the chain's rules.
+type AppConfig struct {
+	ChainID        string
+	MaxSquareWidth int
+	// BadEncoding is a devnet-only fault, zero when off: at this height
+	// the square committed to is no codeword (every validator runs with
+	// it: the dishonest supermajority of DESIGN.md §2a).
+	BadEncoding uint64
+}
+
+// App is Tartan's ABCI application: it validates blob transactions,
+// builds the square of a proposal, checks every other proposal's square,
+// and stores committed squares through its Store. Its state is the chain
+// of data roots, committed to by the app hash.
+type App struct {
+	abci.BaseApplication
+	cfg     AppConfig
+	store   Store
+	log     *slog.Logger
+	maxData int // blob data one transaction may carry
+	// committed is called after a block is durable (Commit), with its
+	// height; the node builds that height's header from it.
+	committed func(height uint64)
+
+	mu sync.Mutex // guards the fields below; held across square builds, which CometBFT serialises anyway
+	// ext extends squares; an Extender is not safe for concurrent use.
+	ext *erasure.Extender
+	// built holds the squares of this height's proposals by the key of
+	// their transactions, so the proposer does not build its own square
+	// twice and FinalizeBlock does not rebuild the one it voted for.
+	built   map[[32]byte]*built
+	pending *Block // finalized, waiting for Commit
+	// height and appHash are the last committed state.
+	height  uint64
+	appHash []byte
+}
+
+type built struct {
+	eds    *erasure.EDS
+	dah    *erasure.DAH
+	data   DataCommitment
+	keys   [][32]byte // every tx's key, tx[0] first
+	txKeys [][32]byte // the blob transactions' keys
+}
+
+// NewApp returns the application. committed may be nil.
+func NewApp(cfg AppConfig, st Store, log *slog.Logger, committed func(height uint64)) (*App, error) {
+	maxData, err := da.MaxBlobDataSize(cfg.MaxSquareWidth, da.ShareVersionZero)
+	if err != nil {
+		return nil, err
+	}
+	if committed == nil {
+		committed = func(uint64) {}
+	}
+	return &App{cfg: cfg, store: st, log: log, maxData: maxData, committed: committed,
+		ext: erasure.NewExtender(0), built: map[[32]byte]*built{}}, nil
+}
+
+// Info tells CometBFT where the application's state is, so that on a
+// restart it replays the blocks the application has not stored.
+func (a *App) Info(ctx context.Context, _ *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	h, appHash, err := a.store.LastBlock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.height, a.appHash = h, appHash
+	a.mu.Unlock()
+	return &abci.ResponseInfo{Data: "tartan", LastBlockHeight: int64(h), LastBlockAppHash: appHash}, nil
+}
+
+// CheckTx admits a blob transaction to the mempool once (recheck is
+// off): it must decode, fit the widest square, and not be in a block yet.
+func (a *App) CheckTx(ctx context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	blobs, err := ParseBlobTx(req.Tx, a.maxData)
+	if err != nil {
+		code := CodeMalformed
+		if errors.Is(err, da.ErrBlobTooLarge) {
+			code = CodeTooLarge
+		}
+		return &abci.ResponseCheckTx{Code: code, Log: err.Error()}, nil
+	}
+	if w, limit := worstShares(blobs), a.cfg.MaxSquareWidth*a.cfg.MaxSquareWidth; w > limit {
+		return &abci.ResponseCheckTx{Code: CodeTooLarge, Log: fmt.Sprintf("%v: the blobs take up to %d shares, a %d×%d square holds %d",
+			da.ErrBlobTooLarge, w, a.cfg.MaxSquareWidth, a.cfg.MaxSquareWidth, limit)}, nil
+	}
+	h, err := a.store.Included(ctx, TxKey(req.Tx))
+	if err != nil {
+		return nil, err
+	}
+	if h != 0 {
+		return &abci.ResponseCheckTx{Code: CodeIncluded, Log: fmt.Sprintf("already included at height %d", h)}, nil
+	}
+	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
+}
+
+// worstShares is what blobs may take in a square: shares plus alignment.
+func worstShares(blobs []da.Blob) int {
+	n := 0
+	for i := range blobs {
+		c := blobs[i].ShareCount()
+		n += c + da.SubTreeWidth(c, da.SubtreeRootThreshold) - 1
+	}
+	return n
+}
+
+// PrepareProposal lays out the square from the mempool's transactions in
+// their order, leaving out what is already included, what does not decode
+// and what does not fit next to the ones before it (it waits for a later
+// block), and puts tx[0] first.
+func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	start := time.Now()
+	limit := a.cfg.MaxSquareWidth * a.cfg.MaxSquareWidth
+	// tx[0] and protobuf framing come off the byte budget.
+	budget := req.MaxTxBytes - DataTxSize - 8
+	var (
+		chosen [][]byte
+		blobs  [][]da.Blob
+		worst  int
+		seen   = map[[32]byte]bool{}
+	)
+	for _, tx := range req.Txs {
+		bl, err := ParseBlobTx(tx, a.maxData)
+		if err != nil {
+			continue // a stray tx[0] or garbage: never proposed
+		}
+		key := TxKey(tx)
+		if seen[key] {
+			continue
+		}
+		if h, err := a.store.Included(ctx, key); err != nil {
+			return nil, err
+		} else if h != 0 {
+			continue
+		}
+		w, size := worstShares(bl), int64(len(tx))+8
+		if worst+w > limit || size > budget {
+			continue
+		}
+		seen[key] = true
+		worst, budget = worst+w, budget-size
+		chosen, blobs = append(chosen, tx), append(blobs, bl)
+	}
+	height := uint64(req.Height)
+	if a.corruptsAt(height) && len(chosen) == 0 {
+		filler, err := faultFiller(height)
+		if err != nil {
+			return nil, err
+		}
+		chosen, blobs = append(chosen, BlobTx(filler)), append(blobs, filler)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, err := a.build(height, blobs)
+	if err != nil {
+		return nil, err
+	}
+	txs := append([][]byte{b.data.Marshal()}, chosen...)
+	b.keys = txKeys(txs)
+	b.txKeys = b.keys[1:]
+	a.built[listKey(b.keys)] = b
+	a.log.Debug("proposal built", "height", height, "k", b.data.SquareWidth, "txs", len(chosen), "took", time.Since(start))
+	return &abci.ResponsePrepareProposal{Txs: txs}, nil
+}
+
+// ProcessProposal accepts a proposal only if tx[0] is exactly the data
+// commitment of the square laid out from the other transactions: every
+// validator checks every square before it votes.
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	reject := func(why string, args ...any) (*abci.ResponseProcessProposal, error) {
+		a.log.Warn("proposal rejected", append([]any{"height", req.Height, "reason", why}, args...)...)
+		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+	}
+	if len(req.Txs) == 0 {
+		return reject("no tx[0]")
+	}
+	if _, err := ParseDataCommitment(req.Txs[0]); err != nil {
+		return reject("bad tx[0]", "err", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, err := a.lookupOrBuild(uint64(req.Height), req.Txs)
+	if err != nil {
+		return reject("square does not build", "err", err)
+	}
+	if want := b.data.Marshal(); string(want) != string(req.Txs[0]) {
+		return reject("tx[0] does not match the square", "want", fmt.Sprintf("%x", want), "got", fmt.Sprintf("%x", req.Txs[0]))
+	}
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// lookupOrBuild returns the square of txs (tx[0] first) built for this
+// height, or lays it out from txs[1:], every one of which must decode and
+// fit. Called with mu held.
+func (a *App) lookupOrBuild(height uint64, txs [][]byte) (*built, error) {
+	keys := txKeys(txs)
+	lk := listKey(keys)
+	if b, ok := a.built[lk]; ok {
+		return b, nil
+	}
+	blobs := make([][]da.Blob, len(txs)-1)
+	worst, limit := 0, a.cfg.MaxSquareWidth*a.cfg.MaxSquareWidth
+	for i, tx := range txs[1:] {
+		bl, err := ParseBlobTx(tx, a.maxData)
+		if err != nil {
+			return nil, fmt.Errorf("tx %d: %w", i+1, err)
+		}
+		if worst += worstShares(bl); worst > limit {
+			return nil, fmt.Errorf("%w: tx %d does not fit a %d×%d square", da.ErrSquareFull, i+1, a.cfg.MaxSquareWidth, a.cfg.MaxSquareWidth)
+		}
+		blobs[i] = bl
+	}
+	b, err := a.build(height, blobs)
+	if err != nil {
+		return nil, err
+	}
+	b.keys, b.txKeys = keys, keys[1:]
+	a.built[lk] = b
+	return b, nil
+}
+
+// build lays out, extends and commits the square of blobs, one
+// submission after another. Called with mu held.
+func (a *App) build(height uint64, subs [][]da.Blob) (*built, error) {
+	sb, err := da.NewSquareBuilder(a.cfg.MaxSquareWidth)
+	if err != nil {
+		return nil, err
+	}
+	for _, blobs := range subs {
+		for i := range blobs {
+			if err := sb.Append(blobs[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	ods, err := sb.Export()
+	if err != nil {
+		return nil, err
+	}
+	eds, dah, err := a.ext.ExtendAndCommit(ods.Shares)
+	if err != nil {
+		return nil, err
+	}
+	if a.corruptsAt(height) {
+		CorruptEDS(eds)
+		if dah, err = a.ext.Commit(eds); err != nil {
+			return nil, err
+		}
+	}
+	return &built{eds: eds, dah: dah, data: DataCommitment{SquareWidth: uint16(ods.Width), DataRoot: dah.DataRoot()}}, nil
+}
+
+// FinalizeBlock takes the decided block's square (built when it was
+// proposed or checked, or rebuilt when CometBFT replays a block after a
+// restart) and computes the next app hash; Commit stores it.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	if len(req.Txs) == 0 {
+		return nil, fmt.Errorf("consensus: finalized block %d has no tx[0]", req.Height)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, err := a.lookupOrBuild(uint64(req.Height), req.Txs)
+	if err != nil {
+		// A decided block passed ProcessProposal on more than 2/3 of the
+		// power; failing here means this node's rules differ.
+		return nil, fmt.Errorf("consensus: finalized block %d does not build: %w", req.Height, err)
+	}
+	_, proofs := merkle.ProofsFromByteSlices(keySlices(b.keys))
+	var hash [32]byte
+	copy(hash[:], req.Hash)
+	appHash := nextAppHash(a.appHash, uint64(req.Height), b.data.DataRoot)
+	a.pending = &Block{Height: uint64(req.Height), Time: req.Time, Hash: hash, Data: b.data, DataProof: *proofs[0],
+		EDS: b.eds, DAH: b.dah, TxKeys: b.txKeys, AppHash: appHash}
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i := range results {
+		results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK}
+	}
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: appHash}, nil
+}
+
+// Commit stores the finalized block through the Store before CometBFT
+// counts it as committed.
+func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	a.mu.Lock()
+	b := a.pending
+	a.pending = nil
+	clear(a.built)
+	a.mu.Unlock()
+	if b == nil {
+		return nil, errors.New("consensus: Commit without FinalizeBlock")
+	}
+	start := time.Now()
+	if err := a.store.SaveBlock(ctx, b); err != nil {
+		return nil, fmt.Errorf("consensus: storing block %d: %w", b.Height, err)
+	}
+	a.mu.Lock()
+	a.height, a.appHash = b.Height, b.AppHash
+	a.mu.Unlock()
+	a.log.Debug("block stored", "height", b.Height, "k", b.Data.SquareWidth, "txs", len(b.TxKeys), "took", time.Since(start))
+	a.committed(b.Height)
+	return &abci.ResponseCommit{}, nil
+}
+
+func (a *App) corruptsAt(height uint64) bool {
+	return a.cfg.BadEncoding != 0 && height == a.cfg.BadEncoding
+}
+
+// nextAppHash chains the data roots: H(prev ‖ height ‖ data root), so the
+// app hash of a height commits to every data root before it.
+func nextAppHash(prev []byte, height uint64, dataRoot [32]byte) []byte {
+	h := sha256.New()
+	h.Write([]byte("tartan/app-hash/v1\x00"))
+	h.Write(prev)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], height)
+	h.Write(b[:])
+	h.Write(dataRoot[:])
+	return h.Sum(nil)
+}
+
+func txKeys(txs [][]byte) [][32]byte {
+	keys := make([][32]byte, len(txs))
+	for i, tx := range txs {
+		keys[i] = TxKey(tx)
+	}
+	return keys
+}
+
+// listKey identifies a list of transactions by their keys.
+func listKey(keys [][32]byte) [32]byte {
+	h := sha256.New()
+	for i := range keys {
+		h.Write(keys[i][:])
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// keySlices are the keys as CometBFT's Merkle functions take them: the
+// transactions' hashes are the leaves of Header.DataHash.
+func keySlices(keys [][32]byte) [][]byte {
+	out := make([][]byte, len(keys))
+	for i := range keys {
+		out[i] = keys[i][:]
+	}
+	return out
+}
+
+// CorruptEDS turns a correctly extended square into a badly encoded one,
+// the same way every time: it flips the bits of one byte of cell (0, k),
+// the first parity cell of row 0. Row 0 and column k are then no
+// codewords, yet a DAH committed to the result is as well formed as any
+// (parity cells carry the parity namespace whatever their bytes), so every
+// sample of it verifies and only a full node's re-extension catches it.
+func CorruptEDS(e *erasure.EDS) {
+	e.Cell(0, e.Width())[100] ^= 0xff
+}
+
+// faultFiller is the blob the bad-encoding fault puts in a block that
+// would otherwise be empty, so that the corrupted square has k = 2: light
+// nodes then sample part of it rather than every cell, as on any real
+// block.
+func faultFiller(height uint64) ([]da.Blob, error) {
+	ns, err := da.NewV0Namespace([]byte("fault"))
+	if err != nil {
+		return nil, err
+	}
+	data := make([]byte, 2*da.ContinuationSparseShareContentSize)
+	copy(data, fmt.Sprintf("devnet fault bad-encoding@%d", height))
+	b, err := da.NewBlob(ns, data, da.ShareVersionZero, nil)
+	if err != nil {
+		return nil, err
+	}
+	return []da.Blob{b}, nil
+}
