@@ -2,8 +2,8 @@
 # Tartan node image: a static binary on a minimal base, run as a non-root
 # user, with the node's directory on a volume.
 #
-#   docker build -t tartan .
-#   docker run --rm -v tartan:/data tartan init --role producer --dir /data --api 0.0.0.0:26650
+#   docker build -t tartan --build-arg VERSION=$(git describe --always) .
+#   docker run --rm -v tartan:/data tartan init --role validator --dir /data --api 0.0.0.0:26650
 #   docker run -d -v tartan:/data -p 26650:26650 -p 2121:2121 -p 2121:2121/udp tartan start --dir /data
 
 FROM golang:1.26 AS build
@@ -22,7 +22,11 @@ COPY --from=build --chown=65532:65532 /out/data /data
 # The node's directory: config.json, genesis.json, keys, leveldb and squares.
 VOLUME ["/data"]
 # 26650: REST API. 2121: libp2p, TCP and QUIC (UDP).
-EXPOSE 26650 2121/tcp 2121/udp
+EXPOSE 26650 2121/tcp 2121/udp 26656/tcp
 USER nonroot:nonroot
+# Healthy once the REST API answers GET /health. Exec form: the image has no
+# shell. A node whose API is not on port 26650 needs its own --api here.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["/usr/local/bin/tartan", "health", "--api", "http://127.0.0.1:26650", "--timeout", "5s"]
 ENTRYPOINT ["/usr/local/bin/tartan"]
 CMD ["start", "--dir", "/data"]

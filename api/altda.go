@@ -106,10 +106,13 @@ func (s *Server) altDAPut(w http.ResponseWriter, r *http.Request) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		var he *httpError
+		switch {
+		case errors.As(err, &he): // the body came too slowly
+		case errors.As(err, &tooBig):
 			err = &httpError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
 				err: fmt.Errorf("request body exceeds %d bytes", tooBig.Limit)}
-		} else {
+		default:
 			err = fmt.Errorf("%w: reading the request body: %v", ErrBadRequest, err)
 		}
 		writeError(w, err)
@@ -128,7 +131,7 @@ func (s *Server) altDAPut(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	c.Height, err = s.svc.Blobs.Submit(ctx, []da.Blob{blob})
 	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: not included within %s; putting the same bytes again will not include them twice: %w", ErrTimeout, s.cfg.SubmitTimeout, err)
+		err = fmt.Errorf("%w: not included within %s; putting the same bytes again will not include them twice", ErrTimeout, s.cfg.SubmitTimeout)
 	}
 	if err != nil {
 		writeError(w, err)

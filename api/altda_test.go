@@ -225,6 +225,9 @@ func checkErrorCases(t *testing.T, cases []errorCase) {
 			if status == 503 && hdr.Get("Retry-After") == "" {
 				t.Fatal("503 without Retry-After")
 			}
+			if goInternals.MatchString(body.Error.Message) || stutter.MatchString(body.Error.Message) {
+				t.Fatalf("message %q shows Go internals or repeats a package prefix", body.Error.Message)
+			}
 		})
 	}
 }

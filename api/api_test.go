@@ -3,7 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -26,7 +26,6 @@ import (
 // tested against real squares and proofs.
 type chain struct {
 	mu      sync.Mutex
-	key     ed25519.PrivateKey
 	headers []*da.Header
 	provers []*erasure.Prover
 	maxK    int
@@ -34,7 +33,7 @@ type chain struct {
 
 func newChain(t *testing.T) *chain {
 	t.Helper()
-	c := &chain{key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32)), maxK: 8}
+	c := &chain{maxK: 8}
 	if _, err := c.Submit(context.Background(), nil); err != nil { // height 1: an empty block
 		t.Fatal(err)
 	}
@@ -107,10 +106,60 @@ func (c *chain) Submit(_ context.Context, blobs []da.Blob) (uint64, error) {
 	if n := len(c.headers); n > 0 {
 		h.PrevHash = c.headers[n-1].Hash()
 	}
-	h.Sign(c.key)
+	h.BlockHash = testBlockHash(h)
+	h.Certificate = testCertificate(h.BlockHash)
 	c.headers = append(c.headers, h)
 	c.provers = append(c.provers, p)
 	return h.Height, nil
+}
+
+// Consensus stands in for the node's reading of a certificate: it
+// refuses one the chain did not make and answers testConsensus.
+func (c *chain) Consensus(_ context.Context, h *da.Header) (ConsensusJSON, error) {
+	if !bytes.Equal(h.Certificate, testCertificate(h.BlockHash)) {
+		return ConsensusJSON{}, fmt.Errorf("height %d: the test chain did not make certificate %x", h.Height, h.Certificate)
+	}
+	return testConsensus(h), nil
+}
+
+// testBlockHash stands in for the consensus engine's block hash: SHA-256
+// over the compact fields.
+func testBlockHash(h *da.Header) [32]byte {
+	return sha256.Sum256(fmt.Appendf(nil, "%s|%d|%d|%x|%d|%x", h.ChainID, h.Height, h.Time.UnixNano(), h.PrevHash, h.SquareWidth, h.DataRoot))
+}
+
+// testCertificate stands in for the consensus evidence of a block.
+func testCertificate(blockHash [32]byte) []byte {
+	return append([]byte("test-certificate/"), blockHash[:]...)
+}
+
+// testConsensus is what the test chain's engine "adds" to h: values
+// derived from its block hash, distinct per field, so a test can tell
+// that each reached its JSON key. Height 1 names its validator set.
+func testConsensus(h *da.Header) ConsensusJSON {
+	derive := func(tag string, n int) string {
+		sum := sha256.Sum256(append([]byte(tag), h.BlockHash[:]...))
+		return hex.EncodeToString(sum[:])[:2*n]
+	}
+	proposer := derive("proposer", 20)
+	c := ConsensusJSON{
+		DataHash:       derive("data", 32),
+		ValidatorsHash: derive("validators", 32),
+		Proposer:       proposer,
+		Commit: CommitJSON{
+			Round:   1,
+			BlockID: BlockIDJSON{Hash: hex.EncodeToString(h.BlockHash[:]), PartTotal: 1, PartHash: derive("parts", 32)},
+			Signatures: []SignatureJSON{
+				{ValidatorAddress: proposer, Timestamp: h.Time.UTC(), Signature: derive("sig", 32) + derive("sig2", 32)},
+				{}, // an absent validator
+			},
+		},
+		DataRootProof: TxProofJSON{Tx: derive("tx", 8), Index: 0, Total: 2, Aunts: []string{derive("aunt", 32)}},
+	}
+	if h.Height == 1 {
+		c.Validators = []ValidatorJSON{{Address: proposer, PubKey: derive("key", 32), VotingPower: 10}}
+	}
+	return c
 }
 
 func (c *chain) NamespaceData(_ context.Context, height uint64, ns da.Namespace) (*erasure.NamespaceData, error) {
@@ -261,6 +310,98 @@ func TestShareIsVerifiableAgainstTheHeader(t *testing.T) {
 	}
 }
 
+// GET /v1/headers/{height} and /v1/headers/head carry the compact fields,
+// what the consensus engine adds (from Headers.Consensus) and the
+// certificate; the producer's key and signature are gone.
+func TestHeaderJSONCarriesConsensus(t *testing.T) {
+	c := newChain(t)
+	ts := newTestServer(t, allServices(c))
+	if _, err := c.Submit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/v1/headers/1", "/v1/headers/2", "/v1/headers/head"} {
+		t.Run(path, func(t *testing.T) {
+			var raw map[string]json.RawMessage
+			if code, _ := call(t, "GET", ts.URL+path, "", &raw); code != 200 {
+				t.Fatalf("status %d", code)
+			}
+			var hj HeaderJSON
+			if err := json.Unmarshal(mustJSON(t, raw), &hj); err != nil {
+				t.Fatal(err)
+			}
+			h, err := c.Header(context.Background(), hj.Height)
+			if err != nil {
+				t.Fatalf("answered height %d: %v", hj.Height, err)
+			}
+			if path == "/v1/headers/head" && hj.Height != 2 {
+				t.Fatalf("head is height %d, want 2", hj.Height)
+			}
+			want := testConsensus(h)
+			fields := map[string]any{
+				"hash":            hex.EncodeToString(h.BlockHash[:]),
+				"prev_hash":       hex.EncodeToString(h.PrevHash[:]),
+				"data_root":       hex.EncodeToString(h.DataRoot[:]),
+				"data_hash":       want.DataHash,
+				"validators_hash": want.ValidatorsHash,
+				"proposer":        want.Proposer,
+				"commit":          want.Commit,
+				"data_root_proof": want.DataRootProof,
+				"certificate":     h.Certificate, // base64
+			}
+			if h.Height == 1 {
+				fields["validators"] = want.Validators
+			} else if _, ok := raw["validators"]; ok {
+				t.Errorf("height %d names a validator set it does not change", h.Height)
+			}
+			for key, v := range fields {
+				got, ok := raw[key]
+				if !ok {
+					t.Errorf("no %q in %s", key, mustJSON(t, raw))
+					continue
+				}
+				if w := mustJSON(t, v); !bytes.Equal(got, w) {
+					t.Errorf("%s is %s, want %s", key, got, w)
+				}
+			}
+			for _, gone := range []string{"producer", "signature"} {
+				if _, ok := raw[gone]; ok {
+					t.Errorf("the header still has %q", gone)
+				}
+			}
+		})
+	}
+}
+
+// A header whose consensus fields cannot be read is not served without
+// them: the route answers the error.
+func TestHeaderWithoutConsensusAnswersError(t *testing.T) {
+	c := newChain(t)
+	ts := newTestServer(t, Services{Node: c, Headers: noConsensus{c}})
+	for _, path := range []string{"/v1/headers/1", "/v1/headers/head"} {
+		var body errorBody
+		status, hdr := call(t, "GET", ts.URL+path, "", &body)
+		if status != 503 || body.Error.Code != "unavailable" || hdr.Get("Retry-After") == "" {
+			t.Errorf("%s: %d %+v, want 503 unavailable with Retry-After", path, status, body.Error)
+		}
+	}
+}
+
+// noConsensus is a chain whose certificates cannot be read now.
+type noConsensus struct{ *chain }
+
+func (noConsensus) Consensus(_ context.Context, h *da.Header) (ConsensusJSON, error) {
+	return ConsensusJSON{}, fmt.Errorf("%w: the consensus engine cannot read height %d now", ErrUnavailable, h.Height)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestErrors(t *testing.T) {
 	c := newChain(t)
 	ts := newTestServer(t, allServices(c))
@@ -302,6 +443,9 @@ func TestErrors(t *testing.T) {
 			if status == 503 && hdr.Get("Retry-After") == "" {
 				t.Fatal("503 without Retry-After")
 			}
+			if goInternals.MatchString(body.Error.Message) || stutter.MatchString(body.Error.Message) {
+				t.Fatalf("message %q shows Go internals or repeats a package prefix", body.Error.Message)
+			}
 		})
 	}
 	// Nothing above was stored: the chain still has only its first block.
@@ -333,5 +477,21 @@ func TestClassifyIsExhaustiveForSentinels(t *testing.T) {
 	}
 	if status, _ := classify(errors.New("boom")); status != 500 {
 		t.Fatalf("an unknown error maps to %d", status)
+	}
+}
+
+// GET /v1/node reports the server's body limit with the node's limits.
+func TestNodeReportsBodyLimit(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxBodyBytes = 12345
+	s, err := New(cfg, allServices(newChain(t)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	var info NodeInfo
+	if code, _ := call(t, http.MethodGet, ts.URL+"/v1/node", "", &info); code != http.StatusOK || info.Limits.MaxBodyBytes != 12345 {
+		t.Fatalf("/v1/node: %d, limits %+v; want max_body_bytes 12345", code, info.Limits)
 	}
 }

@@ -175,7 +175,7 @@ func TestAuthAlwaysRefusesMissingMalformedWrongAndRevokedTokens(t *testing.T) {
 	if got := headOf(t, c); got != start {
 		t.Fatalf("refused submissions reached the chain: head %d → %d", start, got)
 	}
-	if n := m.RequestCount("POST /v1/blobs", "4xx"); n != uint64(len(cases)) {
+	if n := requestCount(t, m, "POST /v1/blobs", "4xx"); n != uint64(len(cases)) {
 		t.Errorf("4xx count of POST /v1/blobs = %d, want %d (refusals are counted under their route)", n, len(cases))
 	}
 

@@ -7,7 +7,7 @@ import (
 
 // Availability answers the availability routes (API.md §2 "Availability")
 // and the event stream. Light nodes answer from their sampling verdicts;
-// full nodes and the producer from the squares they verified whole
+// full nodes and validators from the squares they verified whole
 // (confidence 1).
 type Availability interface {
 	// Availability is one height's status; ErrNotFound above the network

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -25,7 +26,7 @@ var (
 	ErrNotServed = errors.New("api: not served by this node")
 	// ErrPoolFull: the blob pool is full; retry later (503, Retry-After).
 	ErrPoolFull = errors.New("api: blob pool is full")
-	// ErrUnavailable: a peer or the producer could not be reached, or the
+	// ErrUnavailable: a peer or a validator could not be reached, or the
 	// data could not be fetched right now (503, Retry-After).
 	ErrUnavailable = errors.New("api: temporarily unavailable")
 	// ErrTimeout: the request's deadline passed before the work finished
@@ -115,7 +116,19 @@ func writeError(w http.ResponseWriter, err error) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorBody{Error{Code: code, Message: err.Error()}})
+	_ = json.NewEncoder(w).Encode(errorBody{Error{Code: code, Message: message(err)}})
+}
+
+// packagePrefix is the "pkg: " our packages put at the front of their
+// errors (DESIGN.md §9), at the start of a message or after a wrap's ": ".
+var packagePrefix = regexp.MustCompile(`(^|: )(?:api|da|erasure|sampling|p2p|node|store): `)
+
+// message is err's text for a client. The package prefixes that make a
+// log line traceable ("api: not found: …", "blobs[0]: da: blob data is
+// empty") are dropped: the code already says what kind of failure it is,
+// and the package it came from means nothing outside.
+func message(err error) string {
+	return packagePrefix.ReplaceAllString(err.Error(), "$1")
 }
 
 // writeJSON answers v with status 200.

@@ -297,7 +297,9 @@ func TestEncodeEvent(t *testing.T) {
 		{Event{Type: EventFraud, Height: 5}, "id: 5\nevent: fraud\ndata: {\"height\":5}\n\n"},
 		{Event{Type: EventFraud, Height: 5, Data: "a\nb"}, "id: 5\nevent: fraud\ndata: {\"height\":5,\"data\":\"a\\nb\"}\n\n"},
 		{Event{Type: EventHeader, Height: 6, Data: HeaderJSON{Height: 6, ChainID: "c"}},
-			"id: 6\nevent: header\ndata: " + `{"chain_id":"c","height":6,"time":"0001-01-01T00:00:00Z","prev_hash":"","square_width":0,"data_root":"","hash":"","producer":"","signature":""}` + "\n\n"},
+			"id: 6\nevent: header\ndata: " + `{"chain_id":"c","height":6,"time":"0001-01-01T00:00:00Z","prev_hash":"","square_width":0,"data_root":"","hash":"",` +
+				`"data_hash":"","validators_hash":"","proposer":"","commit":{"round":0,"block_id":{"hash":"","part_total":0,"part_hash":""},"signatures":null},` +
+				`"data_root_proof":{"tx":"","index":0,"total":0,"aunts":null},"certificate":null}` + "\n\n"},
 	} {
 		var buf bytes.Buffer
 		if err := encodeEvent(&buf, c.ev); err != nil || buf.String() != c.want {

@@ -5,195 +5,144 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
-// family is one metric parsed from the exposition.
-type family struct {
-	typ     string
-	help    string
-	samples []sample
-}
-
-type sample struct {
-	name   string // with its _bucket/_sum/_count suffix
-	labels map[string]string
-	value  float64
-}
-
-var (
-	sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$`)
-	labelPair  = regexp.MustCompile(`^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)`)
-)
-
-// parseExposition parses the text format 0.0.4 strictly: HELP then TYPE
-// before a family's samples, samples named after the family, histograms
-// with cumulative buckets ending in +Inf equal to _count.
-func parseExposition(t *testing.T, text string) map[string]*family {
+// parseExposition parses the text format strictly (expfmt's parser) and
+// checks our own families: help text, counters named _total, histograms
+// with cumulative buckets ending at +Inf = _count.
+func parseExposition(t *testing.T, r io.Reader) map[string]*dto.MetricFamily {
 	t.Helper()
-	fams := map[string]*family{}
-	var cur string
-	var pendingHelp string
-	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		fail := func(why string) { t.Fatalf("line %d %q: %s", i+1, line, why) }
-		switch {
-		case strings.HasPrefix(line, "# HELP "):
-			f := strings.SplitN(line, " ", 4)
-			if len(f) != 4 || f[3] == "" {
-				fail("HELP without text")
-			}
-			if _, dup := fams[f[2]]; dup {
-				fail("family seen twice")
-			}
-			pendingHelp = f[2] + " " + f[3]
-		case strings.HasPrefix(line, "# TYPE "):
-			f := strings.Split(line, " ")
-			if len(f) != 4 || !strings.HasPrefix(pendingHelp, f[2]+" ") {
-				fail("TYPE not right after its HELP")
-			}
-			if f[3] != "counter" && f[3] != "gauge" && f[3] != "histogram" {
-				fail("unknown type")
-			}
-			if !strings.HasPrefix(f[2], "tartan_") {
-				fail("not a tartan_ metric")
-			}
-			if f[3] == "counter" && !strings.HasSuffix(f[2], "_total") {
-				fail("counter without _total")
-			}
-			cur = f[2]
-			fams[cur] = &family{typ: f[3], help: strings.TrimPrefix(pendingHelp, f[2]+" ")}
-			pendingHelp = ""
-		case strings.HasPrefix(line, "#") || line == "":
-			fail("unexpected comment or blank line")
-		default:
-			m := sampleLine.FindStringSubmatch(line)
-			if m == nil || cur == "" {
-				fail("not a sample of a declared family")
-			}
-			fam := fams[cur]
-			base := m[1]
-			if fam.typ == "histogram" {
-				base = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(base, "_bucket"), "_sum"), "_count")
-				if base == m[1] {
-					fail("histogram sample without _bucket, _sum or _count")
-				}
-			}
-			if base != cur {
-				fail("sample of another family than " + cur)
-			}
-			labels := map[string]string{}
-			for rest := m[2]; rest != ""; {
-				p := labelPair.FindStringSubmatch(rest)
-				if p == nil {
-					fail("bad labels")
-				}
-				labels[p[1]] = p[2]
-				rest = rest[len(p[0]):]
-			}
-			v, err := strconv.ParseFloat(m[3], 64)
-			if m[3] == "+Inf" {
-				v, err = math.Inf(1), nil
-			}
-			if err != nil {
-				fail("bad value")
-			}
-			fam.samples = append(fam.samples, sample{m[1], labels, v})
-		}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
 	}
 	for name, f := range fams {
-		if f.typ == "histogram" {
-			checkHistogram(t, name, f)
+		if !strings.HasPrefix(name, "tartan_") {
+			continue
+		}
+		if f.GetHelp() == "" {
+			t.Errorf("%s has no help", name)
+		}
+		switch f.GetType() {
+		case dto.MetricType_COUNTER:
+			if !strings.HasSuffix(name, "_total") {
+				t.Errorf("counter %s is not named _total", name)
+			}
+		case dto.MetricType_HISTOGRAM:
+			for _, m := range f.GetMetric() {
+				h := m.GetHistogram()
+				var last uint64
+				for _, b := range h.GetBucket() {
+					if b.GetCumulativeCount() < last {
+						t.Errorf("%s: buckets not cumulative at le=%v", name, b.GetUpperBound())
+					}
+					last = b.GetCumulativeCount()
+				}
+				if last > h.GetSampleCount() {
+					t.Errorf("%s: buckets count %d, more than _count %d", name, last, h.GetSampleCount())
+				}
+			}
+		case dto.MetricType_GAUGE:
+		default:
+			t.Errorf("%s has type %v", name, f.GetType())
 		}
 	}
 	return fams
 }
 
-// checkHistogram checks each label set's buckets are cumulative, end at
-// +Inf and that +Inf equals _count.
-func checkHistogram(t *testing.T, name string, f *family) {
-	t.Helper()
-	type series struct {
-		les     []float64
-		counts  []float64
-		sum     bool
-		count   float64
-		counted bool
-	}
-	all := map[string]*series{}
-	for _, s := range f.samples {
-		key := s.labels["route"]
-		sr := all[key]
-		if sr == nil {
-			sr = &series{}
-			all[key] = sr
-		}
-		switch s.name {
-		case name + "_bucket":
-			le, err := strconv.ParseFloat(s.labels["le"], 64)
-			if s.labels["le"] == "+Inf" {
-				le, err = math.Inf(1), nil
-			}
-			if err != nil {
-				t.Fatalf("%s: le %q", name, s.labels["le"])
-			}
-			if n := len(sr.les); n > 0 && (le <= sr.les[n-1] || s.value < sr.counts[n-1]) {
-				t.Fatalf("%s{%s}: buckets not increasing or not cumulative at le=%v", name, key, le)
-			}
-			sr.les, sr.counts = append(sr.les, le), append(sr.counts, s.value)
-		case name + "_sum":
-			sr.sum = true
-		case name + "_count":
-			sr.count, sr.counted = s.value, true
-		}
-	}
-	for key, sr := range all {
-		n := len(sr.les)
-		if n == 0 || !math.IsInf(sr.les[n-1], 1) || !sr.sum || !sr.counted || sr.counts[n-1] != sr.count {
-			t.Fatalf("%s{%s}: want buckets ending in +Inf = _count, and _sum: %+v", name, key, sr)
-		}
-	}
-}
-
-func scrape(t *testing.T, url string) map[string]*family {
+func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	t.Helper()
 	resp, err := http.Get(url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/plain; version=0.0.4; charset=utf-8" {
-		t.Fatalf("/metrics: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || !strings.HasPrefix(ct, "text/plain; version=0.0.4; charset=utf-8") {
+		t.Fatalf("/metrics: %d %q", resp.StatusCode, ct)
 	}
-	return parseExposition(t, string(raw))
+	return parseExposition(t, resp.Body)
 }
 
-func value(t *testing.T, fams map[string]*family, name string, labels map[string]string) float64 {
+// value is the sample of family name whose labels include labels; a
+// histogram's _bucket (with "le"), _sum and _count are addressed by
+// suffix. Zero when absent.
+func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
 	t.Helper()
-	base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
-	f := fams[name]
-	if f == nil {
-		f = fams[base]
+	base, part := name, ""
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if b, ok := strings.CutSuffix(name, suffix); ok && fams[name] == nil {
+			base, part = b, suffix
+		}
 	}
+	f := fams[base]
 	if f == nil {
-		t.Fatalf("no family %s", name)
+		t.Fatalf("no family %s", base)
 	}
 next:
-	for _, s := range f.samples {
-		if s.name != name {
-			continue
+	for _, m := range f.GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
 		}
 		for k, v := range labels {
-			if s.labels[k] != v {
+			if k != "le" && have[k] != v {
 				continue next
 			}
 		}
-		return s.value
+		switch {
+		case m.Counter != nil:
+			return m.GetCounter().GetValue()
+		case m.Gauge != nil:
+			return m.GetGauge().GetValue()
+		case part == "_sum":
+			return m.GetHistogram().GetSampleSum()
+		case part == "_count":
+			return float64(m.GetHistogram().GetSampleCount())
+		case part == "_bucket":
+			if labels["le"] == "+Inf" {
+				return float64(m.GetHistogram().GetSampleCount())
+			}
+			for _, b := range m.GetHistogram().GetBucket() {
+				if fmt.Sprint(b.GetUpperBound()) == labels["le"] {
+					return float64(b.GetCumulativeCount())
+				}
+			}
+			t.Fatalf("%s has no bucket le=%s", base, labels["le"])
+		}
+	}
+	return 0
+}
+
+// requestCount is how many requests to route ended in status class.
+func requestCount(t *testing.T, m *Metrics, route, class string) uint64 {
+	t.Helper()
+	fams, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "tartan_http_requests_total" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			have := map[string]string{}
+			for _, l := range s.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			if have["route"] == route && have["code"] == class {
+				return uint64(s.GetCounter().GetValue())
+			}
+		}
 	}
 	return 0
 }
@@ -214,7 +163,14 @@ func TestMetricsExposition(t *testing.T) {
 		m.SampleLatencySeconds.ObserveDuration(d)
 	}
 	m.BlockBuildSeconds.Observe(0.2)
+	m.Verdict("available")
+	m.Verdict("available")
+	m.Verdict("unavailable")
 	ts := newTestServer(t, Services{Metrics: m})
+	// Labelled families appear with their first series.
+	if resp, err := http.Get(ts.URL + "/health"); err == nil {
+		resp.Body.Close()
+	}
 	fams := scrape(t, ts.URL)
 	for _, c := range []struct {
 		name   string
@@ -241,18 +197,33 @@ func TestMetricsExposition(t *testing.T) {
 		{"tartan_block_build_seconds_bucket", map[string]string{"le": "0.25"}, 1},
 		{"tartan_block_build_seconds_bucket", map[string]string{"le": "0.1"}, 0},
 		{"tartan_eds_compute_seconds_count", nil, 0},
+		{"tartan_availability_verdicts_total", map[string]string{"status": "available"}, 2},
+		{"tartan_availability_verdicts_total", map[string]string{"status": "unavailable"}, 1},
 	} {
 		if got := value(t, fams, c.name, c.labels); math.Abs(got-c.want) > 1e-9 {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
 	}
-	for _, name := range []string{"tartan_pool_bytes", "tartan_pool_submissions", "tartan_block_build_seconds",
-		"tartan_eds_compute_seconds", "tartan_samples_served_total", "tartan_samples_verified_total",
-		"tartan_samples_failed_total", "tartan_sample_latency_seconds", "tartan_network_head", "tartan_local_head",
-		"tartan_sampled_head", "tartan_peers", "tartan_http_requests_total", "tartan_http_request_duration_seconds"} {
-		if fams[name] == nil {
-			t.Errorf("no %s", name)
+	for name, typ := range map[string]dto.MetricType{
+		"tartan_pool_bytes": dto.MetricType_GAUGE, "tartan_pool_submissions": dto.MetricType_GAUGE,
+		"tartan_block_build_seconds": dto.MetricType_HISTOGRAM, "tartan_eds_compute_seconds": dto.MetricType_HISTOGRAM,
+		"tartan_samples_served_total": dto.MetricType_COUNTER, "tartan_samples_verified_total": dto.MetricType_COUNTER,
+		"tartan_samples_failed_total": dto.MetricType_COUNTER, "tartan_sample_latency_seconds": dto.MetricType_HISTOGRAM,
+		"tartan_network_head": dto.MetricType_GAUGE, "tartan_local_head": dto.MetricType_GAUGE,
+		"tartan_sampled_head": dto.MetricType_GAUGE, "tartan_peers": dto.MetricType_GAUGE,
+		"tartan_http_requests_total": dto.MetricType_COUNTER, "tartan_http_request_duration_seconds": dto.MetricType_HISTOGRAM,
+		"tartan_http_connections_open": dto.MetricType_GAUGE,
+		// The Go runtime and the process.
+		"go_goroutines": dto.MetricType_GAUGE, "go_memstats_heap_inuse_bytes": dto.MetricType_GAUGE,
+		"go_gc_duration_seconds": dto.MetricType_SUMMARY, "process_resident_memory_bytes": dto.MetricType_GAUGE,
+		"process_open_fds": dto.MetricType_GAUGE, "process_cpu_seconds_total": dto.MetricType_COUNTER,
+	} {
+		if f := fams[name]; f == nil || f.GetType() != typ {
+			t.Errorf("%s: %v, want a %v", name, f, typ)
 		}
+	}
+	if got := value(t, fams, "go_goroutines", nil); got < 1 {
+		t.Errorf("go_goroutines = %v", got)
 	}
 }
 
@@ -296,11 +267,15 @@ func TestMetricsCountRequestsByRouteAndClass(t *testing.T) {
 		{"GET /metrics", "2xx", 1}, // the first scrape; the second is counted when it ends
 	} {
 		l := map[string]string{"route": c.route, "code": c.code}
-		if got := value(t, after, "tartan_http_requests_total", l) - value(t, before, "tartan_http_requests_total", l); got != c.want {
+		prev := 0.0
+		if before["tartan_http_requests_total"] != nil {
+			prev = value(t, before, "tartan_http_requests_total", l)
+		}
+		if got := value(t, after, "tartan_http_requests_total", l) - prev; got != c.want {
 			t.Errorf("%s %s: counted %v more, want %v", c.route, c.code, got, c.want)
 		}
-		if got := float64(m.RequestCount(c.route, c.code)); got < c.want {
-			t.Errorf("RequestCount(%s, %s) = %v", c.route, c.code, got)
+		if got := float64(requestCount(t, m, c.route, c.code)); got < c.want {
+			t.Errorf("requestCount(%s, %s) = %v", c.route, c.code, got)
 		}
 	}
 	l := map[string]string{"route": "GET /v1/availability/{height}"}
@@ -309,48 +284,112 @@ func TestMetricsCountRequestsByRouteAndClass(t *testing.T) {
 	}
 }
 
-func TestQuoteLabel(t *testing.T) {
-	if got := quoteLabel("a\"b\\c\nd"); got != `"a\"b\\c\nd"` {
-		t.Fatalf("got %s", got)
+// Every Metrics is its own registry: two servers in one process count
+// apart, and nothing lands in Prometheus's global registry.
+func TestMetricsRegistryPerNode(t *testing.T) {
+	m1, m2 := NewMetrics(), NewMetrics()
+	ts1 := newTestServer(t, Services{Metrics: m1})
+	_ = newTestServer(t, Services{Metrics: m2})
+	m1.Peers.Set(3)
+	m2.Peers.Set(7)
+	for range 2 {
+		http.Get(ts1.URL + "/health")
+	}
+	if m1.Peers.Value() != 3 || m2.Peers.Value() != 7 {
+		t.Fatalf("peers %v and %v, want 3 and 7", m1.Peers.Value(), m2.Peers.Value())
+	}
+	if requestCount(t, m1, "GET /health", "2xx") != 2 || requestCount(t, m2, "GET /health", "2xx") != 0 {
+		t.Fatal("requests to one server were counted by the other")
+	}
+	global, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range global {
+		if strings.HasPrefix(f.GetName(), "tartan_") || strings.HasPrefix(f.GetName(), "libp2p_") {
+			t.Errorf("%s is in Prometheus's global registry", f.GetName())
+		}
+	}
+	// Another collector can join a node's registry.
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "tartan_test_extra", Help: "A test gauge."})
+	if err := m1.Registerer().Register(g); err != nil {
+		t.Fatal(err)
+	}
+	g.Set(5)
+	if got := value(t, scrape(t, ts1.URL), "tartan_test_extra", nil); got != 5 {
+		t.Fatalf("a registered collector is not served: %v", got)
+	}
+}
+
+// The connection limiter reports what it holds and what it refused.
+func TestMetricsCountConnections(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxConns, cfg.MaxConnsPerClient = 4, 2
+	m := NewMetrics()
+	svc := allServices(newChain(t))
+	svc.Metrics = m
+	addr := serveReal(t, cfg, svc)
+	a, b := dialFrom(t, "127.0.0.1", addr), dialFrom(t, "127.0.0.1", addr)
+	c := dialFrom(t, "127.0.0.1", addr)
+	if !closedWithin(c, 2*time.Second) {
+		t.Fatal("the third connection from one client was not refused")
+	}
+	gathered := func() map[string]*dto.MetricFamily {
+		fams, err := m.Gatherer().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*dto.MetricFamily{}
+		for _, f := range fams {
+			out[f.GetName()] = f
+		}
+		return out
+	}
+	fams := gathered()
+	if open := value(t, fams, "tartan_http_connections_open", nil); open != 2 {
+		t.Errorf("connections open %v, want 2", open)
+	}
+	if refused := value(t, fams, "tartan_http_connections_refused_total", map[string]string{"limit": "per_client"}); refused != 1 {
+		t.Errorf("refused per client %v, want 1", refused)
+	}
+	a.Close()
+	b.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for value(t, gathered(), "tartan_http_connections_open", nil) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("closed connections are still counted open")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 // Updates from many goroutines lose nothing (run with -race).
 func TestMetricsConcurrentUpdates(t *testing.T) {
 	m := NewMetrics()
+	ts := newTestServer(t, Services{Metrics: m})
 	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range 8 {
+		wg.Go(func() {
 			for i := range 1000 {
 				m.SamplesVerified.Inc()
 				m.PoolBytes.Add(1)
 				m.SampleLatencySeconds.Observe(float64(i%4) / 100)
-				m.observeRequest(fmt.Sprintf("GET /r%d", g%2), 200, time.Millisecond)
+				m.Verdict("available")
 			}
-		}()
+		})
 	}
-	var sb strings.Builder
 	for range 5 {
-		sb.Reset()
-		if _, err := m.WriteTo(&sb); err != nil {
-			t.Fatal(err)
-		}
+		scrape(t, ts.URL)
 	}
 	wg.Wait()
-	if m.SamplesVerified.Value() != 8000 || m.PoolBytes.Value() != 8000 || m.SampleLatencySeconds.Count() != 8000 ||
-		m.RequestCount("GET /r0", "2xx") != 4000 {
-		t.Fatalf("lost updates: %d %v %d %d", m.SamplesVerified.Value(), m.PoolBytes.Value(),
-			m.SampleLatencySeconds.Count(), m.RequestCount("GET /r0", "2xx"))
+	if m.SamplesVerified.Value() != 8000 || m.PoolBytes.Value() != 8000 || m.SampleLatencySeconds.Count() != 8000 {
+		t.Fatalf("lost updates: %d %v %d", m.SamplesVerified.Value(), m.PoolBytes.Value(), m.SampleLatencySeconds.Count())
 	}
-	sb.Reset()
-	n, err := m.WriteTo(&sb)
-	if err != nil || n != int64(sb.Len()) {
-		t.Fatalf("WriteTo returned %d, %v for %d bytes", n, err, sb.Len())
-	}
-	fams := parseExposition(t, sb.String())
+	fams := scrape(t, ts.URL)
 	if got := value(t, fams, "tartan_sample_latency_seconds_bucket", map[string]string{"le": "0.01"}); got != 4000 {
 		t.Fatalf("le=0.01 bucket %v, want 4000 (0 and 0.01)", got)
+	}
+	if got := value(t, fams, "tartan_availability_verdicts_total", map[string]string{"status": "available"}); got != 8000 {
+		t.Fatalf("verdicts %v, want 8000", got)
 	}
 }

@@ -224,7 +224,7 @@ func TestOpenAPIRefsResolve(t *testing.T) {
 // a new one makes the scan fail until it is added here.
 var statusByName = map[string]int{
 	"StatusBadRequest": 400, "StatusUnauthorized": 401, "StatusForbidden": 403, "StatusNotFound": 404,
-	"StatusMethodNotAllowed": 405, "StatusConflict": 409, "StatusGone": 410,
+	"StatusMethodNotAllowed": 405, "StatusRequestTimeout": 408, "StatusConflict": 409, "StatusGone": 410,
 	"StatusRequestEntityTooLarge": 413, "StatusUnsupportedMediaType": 415, "StatusUnprocessableEntity": 422,
 	"StatusTooManyRequests": 429, "StatusInternalServerError": 500, "StatusNotImplemented": 501,
 	"StatusBadGateway": 502, "StatusServiceUnavailable": 503, "StatusGatewayTimeout": 504,

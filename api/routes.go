@@ -36,6 +36,8 @@ func (s *Server) register() {
 	s.handle("GET /get/{commitment}", s.altDAGet)
 }
 
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) { s.metricsHTTP.ServeHTTP(w, r) }
+
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, map[string]string{"status": "ok"})
 }
@@ -53,10 +55,14 @@ func (s *Server) node(w http.ResponseWriter, r *http.Request) {
 	if info.Listen == nil {
 		info.Listen = []string{}
 	}
+	info.Limits.MaxBodyBytes = s.cfg.MaxBodyBytes
 	writeJSON(w, info)
 }
 
-// HeaderJSON is a header in the API's shape.
+// HeaderJSON is a header in the API's shape: the compact fields, then the
+// consensus engine's signed header, commit and the proof of tx[0] (square
+// width and data root) to data_hash. Certificate is the header's consensus
+// evidence in its wire form, for clients that verify it themselves.
 type HeaderJSON struct {
 	ChainID     string    `json:"chain_id"`
 	Height      uint64    `json:"height"`
@@ -65,19 +71,80 @@ type HeaderJSON struct {
 	SquareWidth int       `json:"square_width"`
 	DataRoot    string    `json:"data_root"`
 	Hash        string    `json:"hash"`
-	Producer    string    `json:"producer"`
-	Signature   string    `json:"signature"`
+	ConsensusJSON
+	Certificate []byte `json:"certificate"`
 }
 
-// NewHeaderJSON converts a header to its API shape.
-func NewHeaderJSON(h *da.Header) HeaderJSON {
+// ConsensusJSON is what the consensus engine adds to a header.
+type ConsensusJSON struct {
+	DataHash       string `json:"data_hash"`
+	ValidatorsHash string `json:"validators_hash"`
+	// Proposer is the proposing validator's address.
+	Proposer      string      `json:"proposer"`
+	Commit        CommitJSON  `json:"commit"`
+	DataRootProof TxProofJSON `json:"data_root_proof"`
+	// Validators is the validator set, given when it differs from the
+	// previous height's.
+	Validators []ValidatorJSON `json:"validators,omitempty"`
+}
+
+// CommitJSON is the commit that finalized a block: more than 2/3 of the
+// voting power signed its block id.
+type CommitJSON struct {
+	Round      int32           `json:"round"`
+	BlockID    BlockIDJSON     `json:"block_id"`
+	Signatures []SignatureJSON `json:"signatures"`
+}
+
+// BlockIDJSON names a block: its hash and the header of its part set.
+type BlockIDJSON struct {
+	Hash      string `json:"hash"`
+	PartTotal uint32 `json:"part_total"`
+	PartHash  string `json:"part_hash"`
+}
+
+// SignatureJSON is one validator's precommit in a commit; an absent
+// validator has an empty address and signature.
+type SignatureJSON struct {
+	ValidatorAddress string    `json:"validator_address"`
+	Timestamp        time.Time `json:"timestamp"`
+	Signature        string    `json:"signature"`
+}
+
+// TxProofJSON is tx[0] and its RFC-6962 Merkle proof to data_hash.
+type TxProofJSON struct {
+	Tx    string   `json:"tx"`
+	Index int64    `json:"index"`
+	Total int64    `json:"total"`
+	Aunts []string `json:"aunts"`
+}
+
+// ValidatorJSON is a validator: address, ed25519 public key, power.
+type ValidatorJSON struct {
+	Address     string `json:"address"`
+	PubKey      string `json:"pub_key"`
+	VotingPower int64  `json:"voting_power"`
+}
+
+// NewHeaderJSON converts a header to its API shape, with c from the
+// consensus engine.
+func NewHeaderJSON(h *da.Header, c ConsensusJSON) HeaderJSON {
 	hash := h.Hash()
 	return HeaderJSON{
 		ChainID: h.ChainID, Height: h.Height, Time: h.Time.UTC(),
 		PrevHash: hex.EncodeToString(h.PrevHash[:]), SquareWidth: int(h.SquareWidth),
 		DataRoot: hex.EncodeToString(h.DataRoot[:]), Hash: hex.EncodeToString(hash[:]),
-		Producer: hex.EncodeToString(h.Producer), Signature: hex.EncodeToString(h.Signature),
+		ConsensusJSON: c, Certificate: h.Certificate,
 	}
+}
+
+// headerJSON is NewHeaderJSON with the node's reading of the certificate.
+func (s *Server) headerJSON(ctx context.Context, h *da.Header) (HeaderJSON, error) {
+	c, err := s.svc.Headers.Consensus(ctx, h)
+	if err != nil {
+		return HeaderJSON{}, err
+	}
+	return NewHeaderJSON(h, c), nil
 }
 
 func (s *Server) head(w http.ResponseWriter, r *http.Request) {
@@ -86,11 +153,15 @@ func (s *Server) head(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h, err := s.svc.Headers.Head(r.Context())
+	var hj HeaderJSON
+	if err == nil {
+		hj, err = s.headerJSON(r.Context(), h)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, NewHeaderJSON(h))
+	writeJSON(w, hj)
 }
 
 func (s *Server) header(w http.ResponseWriter, r *http.Request) {
@@ -102,11 +173,15 @@ func (s *Server) header(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		h, err = s.svc.Headers.Header(r.Context(), height)
 	}
+	var hj HeaderJSON
+	if err == nil {
+		hj, err = s.headerJSON(r.Context(), h)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, NewHeaderJSON(h))
+	writeJSON(w, hj)
 }
 
 // DAHJSON is the data availability header in the API's shape.
@@ -172,14 +247,54 @@ type BlobJSON struct {
 	Index        int    `json:"index"`
 }
 
+// submitRequest is the body of POST /v1/blobs.
 type submitRequest struct {
-	Blobs []struct {
-		Namespace    string `json:"namespace"`
-		Data         []byte `json:"data"`
-		ShareVersion uint8  `json:"share_version"`
-		Signer       string `json:"signer"`
-	} `json:"blobs"`
-	Timeout string `json:"timeout"`
+	Blobs   []submitBlob `json:"blobs"`
+	Timeout string       `json:"timeout"`
+}
+
+// submitBlob is one blob of a submission.
+type submitBlob struct {
+	Namespace    string     `json:"namespace"`
+	Data         base64Data `json:"data"`
+	ShareVersion uint8      `json:"share_version"`
+	Signer       string     `json:"signer"`
+	// err is the blob's first decoding problem, kept rather than returned
+	// so that the request can name the blob by its index.
+	err error
+}
+
+func (r *submitRequest) UnmarshalJSON(b []byte) error {
+	if err := checkFields(b, "blobs", "timeout"); err != nil {
+		return err
+	}
+	type plain submitRequest // without this method
+	if err := json.Unmarshal(b, (*plain)(r)); err != nil {
+		return under("", err)
+	}
+	for i := range r.Blobs {
+		if err := r.Blobs[i].err; err != nil {
+			return under(fmt.Sprintf("blobs[%d]", i), err)
+		}
+	}
+	return nil
+}
+
+func (sb *submitBlob) UnmarshalJSON(b []byte) error {
+	if err := checkFields(b, "namespace", "data", "share_version", "signer"); err != nil {
+		sb.err = err
+		return nil
+	}
+	type plain submitBlob
+	if err := json.Unmarshal(b, (*plain)(sb)); err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) && fe.path == "" {
+			// Only base64Data answers a fieldError, and only for data.
+			err = &fieldError{path: "data", msg: fe.msg}
+		}
+		sb.err = err
+	}
+	return nil
 }
 
 // SubmitResult answers POST /v1/blobs.
@@ -211,7 +326,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	height, err := s.svc.Blobs.Submit(ctx, blobs)
 	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: not included within %s; resubmitting the same blob will not include it twice: %w", ErrTimeout, timeout, err)
+		err = fmt.Errorf("%w: not included within %s; resubmitting the same blob will not include it twice", ErrTimeout, timeout)
 	}
 	if err != nil {
 		writeError(w, err)
@@ -223,15 +338,24 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) parseSubmit(w http.ResponseWriter, r *http.Request) ([]da.Blob, time.Duration, error) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
 	var req submitRequest
 	if err := dec.Decode(&req); err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		var he *httpError
+		switch {
+		case errors.As(err, &he): // the body came too slowly
+			return nil, 0, he
+		case errors.As(err, &tooBig):
 			return nil, 0, &httpError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
 				err: fmt.Errorf("request body exceeds %d bytes", tooBig.Limit)}
+		case errors.Is(err, io.EOF):
+			err = errors.New(`request body is empty; want {"blobs":[{"namespace":…,"data":…}]}`)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = errors.New("request body ends in the middle of the JSON object")
+		default:
+			err = under("", err)
 		}
-		return nil, 0, badRequest("bad_json", fmt.Errorf("request body is not the expected JSON: %w", err))
+		return nil, 0, badRequest("bad_json", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, 0, badRequest("bad_json", errors.New("request body has data after the JSON object"))
@@ -250,13 +374,16 @@ func (s *Server) parseSubmit(w http.ResponseWriter, r *http.Request) ([]da.Blob,
 	blobs := make([]da.Blob, len(req.Blobs))
 	for i, b := range req.Blobs {
 		ns, err := da.ParseNamespace(b.Namespace)
+		if err == nil {
+			err = ns.ValidateForBlob()
+		}
 		if err != nil {
 			return nil, 0, badRequest("bad_namespace", fmt.Errorf("blobs[%d].namespace: %w", i, err))
 		}
 		var signer []byte
 		if b.Signer != "" {
 			if signer, err = hex.DecodeString(b.Signer); err != nil {
-				return nil, 0, badRequest("bad_signer", fmt.Errorf("blobs[%d].signer: not hex: %w", i, err))
+				return nil, 0, badRequest("bad_signer", fmt.Errorf("blobs[%d].signer: want hex", i))
 			}
 		}
 		if blobs[i], err = da.NewBlob(ns, b.Data, b.ShareVersion, signer); err != nil {
@@ -323,13 +450,18 @@ func (s *Server) namespaceBlobs(r *http.Request) (uint64, da.Namespace, *erasure
 }
 
 func (s *Server) blobs(w http.ResponseWriter, r *http.Request) {
+	proof, err := wantProof(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	height, ns, nd, blobs, err := s.namespaceBlobs(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	out := BlobsJSON{Height: height, Namespace: ns.String(), Blobs: blobs}
-	if wantProof(r) {
+	if proof {
 		out.Proof = newNamespaceProofJSON(nd)
 	}
 	writeJSON(w, out)
@@ -354,12 +486,17 @@ func (s *Server) findBlob(r *http.Request) (uint64, *erasure.NamespaceData, Blob
 }
 
 func (s *Server) blob(w http.ResponseWriter, r *http.Request) {
+	proof, err := wantProof(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	_, nd, b, err := s.findBlob(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if !wantProof(r) {
+	if !proof {
 		writeJSON(w, b)
 		return
 	}
@@ -384,9 +521,22 @@ func (s *Server) blobProof(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, newBlobProofJSON(height, p))
 }
 
-func wantProof(r *http.Request) bool {
-	v := r.URL.Query().Get("proof")
-	return v == "true" || v == "1"
+// wantProof reads the proof parameter: true or 1, false or 0, or absent
+// (false). Anything else is a client's mistake, answered rather than
+// taken as false.
+func wantProof(r *http.Request) (bool, error) {
+	q := r.URL.Query()
+	if !q.Has("proof") {
+		return false, nil
+	}
+	switch v := q.Get("proof"); v {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	default:
+		return false, badRequest("bad_proof", fmt.Errorf("proof %q: want true or false", clip(v, 32)))
+	}
 }
 
 func pathHeight(r *http.Request) (uint64, error) {

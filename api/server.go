@@ -22,6 +22,22 @@ type NodeInfo struct {
 	Listen  []string `json:"listen"`
 	Peers   int      `json:"peers"`
 	Head    Heads    `json:"head"`
+	Limits  Limits   `json:"limits"`
+}
+
+// Limits say how much one submission may carry, so that a client can
+// refuse a blob before uploading it. The node fills the chain's limits,
+// the server its body limit.
+type Limits struct {
+	// MaxSquareWidth is the chain's largest original square width k.
+	MaxSquareWidth int `json:"max_square_width"`
+	// MaxBlobBytes is the most data one share-version-0 blob may carry:
+	// alone, it fills the largest square (a version-1 blob holds
+	// da.SignerSize bytes less).
+	MaxBlobBytes int `json:"max_blob_bytes"`
+	// MaxBodyBytes bounds a request body (POST /v1/blobs, POST /put).
+	// Blob data in JSON is base64, 4/3 of its bytes.
+	MaxBodyBytes int64 `json:"max_body_bytes"`
 }
 
 // Heads are the heights a node knows: the network's head, what it has
@@ -44,9 +60,12 @@ type Node interface {
 type Headers interface {
 	Head(ctx context.Context) (*da.Header, error)
 	Header(ctx context.Context, height uint64) (*da.Header, error)
-	// DAH returns the row and column roots of a height (full nodes and the
-	// producer); ErrNotServed on light nodes.
+	// DAH returns the row and column roots of a height (full nodes and
+	// validators); ErrNotServed on light nodes.
 	DAH(ctx context.Context, height uint64) (*erasure.DAH, error)
+	// Consensus reads what the consensus engine adds to a header from its
+	// certificate.
+	Consensus(ctx context.Context, h *da.Header) (ConsensusJSON, error)
 }
 
 // Shares serves samples: one cell with its proofs to the data root.
@@ -98,15 +117,39 @@ type Config struct {
 	// when AuthRequired.
 	Auth       AuthMode
 	Authorizer Authorizer
+	// CORSOrigins are the web origins ("https://app.example") whose pages
+	// may call the API from a browser; "*" alone allows any. Empty (the
+	// default) grants no cross-origin access.
+	CORSOrigins []string
+
+	// Connections: at most MaxConns open at once, MaxConnsPerClient of
+	// them from one client address (an IPv4 address or an IPv6 /64);
+	// more are answered 503 too_many_connections and closed (conns.go).
+	MaxConns, MaxConnsPerClient int
+	// ReadHeaderTimeout bounds the wait for a request's header, and
+	// IdleTimeout for the next request on a kept-alive connection.
+	ReadHeaderTimeout, IdleTimeout time.Duration
+	// A request body must arrive, and an answer be taken, at
+	// MinTransferRate bytes per second or faster once TransferGrace has
+	// passed. Only transfers are timed: an answer that waits (a
+	// submission until its block, the event stream) may wait for ever.
+	TransferGrace   time.Duration
+	MinTransferRate int64
 }
 
 // DefaultConfig listens on loopback at the devnet's first port.
 func DefaultConfig() Config {
 	return Config{
-		Addr:             "127.0.0.1:26650",
-		MaxBodyBytes:     64 << 20,
-		SubmitTimeout:    60 * time.Second,
-		MaxSubmitTimeout: 10 * time.Minute,
+		Addr:              "127.0.0.1:26650",
+		MaxBodyBytes:      64 << 20,
+		SubmitTimeout:     60 * time.Second,
+		MaxSubmitTimeout:  10 * time.Minute,
+		MaxConns:          512,
+		MaxConnsPerClient: 64,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       time.Minute,
+		TransferGrace:     10 * time.Second,
+		MinTransferRate:   16 << 10,
 	}
 }
 
@@ -126,6 +169,17 @@ func (c *Config) Validate() error {
 	if c.SubmitTimeout <= 0 || c.MaxSubmitTimeout < c.SubmitTimeout {
 		return fmt.Errorf("api: submit timeout %s must be positive and at most the max %s", c.SubmitTimeout, c.MaxSubmitTimeout)
 	}
+	switch {
+	case c.MaxConns <= 0 || c.MaxConnsPerClient <= 0 || c.MaxConnsPerClient > c.MaxConns:
+		return fmt.Errorf("api: connection limits: max %d, per client %d; want 0 < per client ≤ max", c.MaxConns, c.MaxConnsPerClient)
+	case c.ReadHeaderTimeout <= 0 || c.IdleTimeout <= 0 || c.TransferGrace <= 0:
+		return fmt.Errorf("api: header timeout %s, idle timeout %s and transfer grace %s must be positive", c.ReadHeaderTimeout, c.IdleTimeout, c.TransferGrace)
+	case c.MinTransferRate <= 0:
+		return fmt.Errorf("api: minimum transfer rate %d bytes/s must be positive", c.MinTransferRate)
+	}
+	if err := ValidateCORSOrigins(c.CORSOrigins); err != nil {
+		return fmt.Errorf("api: cors origins: %w", err)
+	}
 	return c.validateAuth()
 }
 
@@ -136,6 +190,8 @@ type Server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []string // registered patterns, for the OpenAPI check
+	// metricsHTTP serves GET /metrics from svc.Metrics' registry.
+	metricsHTTP http.Handler
 }
 
 // New builds a server; it starts nothing until Serve.
@@ -149,14 +205,16 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 	if svc.Metrics == nil {
 		svc.Metrics = NewMetrics()
 	}
-	s := &Server{cfg: cfg, svc: svc, log: logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, svc: svc, log: logger, mux: http.NewServeMux(), metricsHTTP: svc.Metrics.metricsHandler(logger)}
 	s.register()
 	return s, nil
 }
 
 // Handler is the server's routes, for tests and embedding.
 func (s *Server) Handler() http.Handler {
-	return s.svc.Metrics.instrument(s.requireToken(s.mux))
+	// Auth comes before routing: a write without a token is 401 whatever
+	// its path, so probing for routes needs a token too.
+	return s.svc.Metrics.instrument(s.timeTransfers(s.cors(s.requireToken(s.route(s.mux)))))
 }
 
 // Routes lists the registered route patterns ("GET /v1/node", …).
@@ -172,10 +230,13 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	ln = newConnLimiter(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerClient, s.svc.Metrics, s.log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -142,7 +142,7 @@ func (a *App) CheckTx(ctx context.Context, req *abci.RequestCheckTx) (*abci.Resp
 		}
 		return &abci.ResponseCheckTx{Code: code, Log: err.Error()}, nil
 	}
-	if w, limit := worstShares(blobs), a.cfg.MaxSquareWidth*a.cfg.MaxSquareWidth; w > limit {
+	if w, limit := da.WorstCaseShares(blobs), a.cfg.MaxSquareWidth*a.cfg.MaxSquareWidth; w > limit {
 		return &abci.ResponseCheckTx{Code: CodeTooLarge, Log: fmt.Sprintf("%v: the blobs take up to %d shares, a %d×%d square holds %d",
 			da.ErrBlobTooLarge, w, a.cfg.MaxSquareWidth, a.cfg.MaxSquareWidth, limit)}, nil
 	}
@@ -154,16 +154,6 @@ func (a *App) CheckTx(ctx context.Context, req *abci.RequestCheckTx) (*abci.Resp
 		return &abci.ResponseCheckTx{Code: CodeIncluded, Log: fmt.Sprintf("already included at height %d", h)}, nil
 	}
 	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
-}
-
-// worstShares is what blobs may take in a square: shares plus alignment.
-func worstShares(blobs []da.Blob) int {
-	n := 0
-	for i := range blobs {
-		c := blobs[i].ShareCount()
-		n += c + da.SubTreeWidth(c, da.SubtreeRootThreshold) - 1
-	}
-	return n
 }
 
 // PrepareProposal lays out the square from the mempool's transactions in
@@ -195,7 +185,7 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 		} else if h != 0 {
 			continue
 		}
-		w, size := worstShares(bl), int64(len(tx))+8
+		w, size := da.WorstCaseShares(bl), int64(len(tx))+8
 		if worst+w > limit || size > budget {
 			continue
 		}
@@ -267,7 +257,7 @@ func (a *App) lookupOrBuild(height uint64, txs [][]byte) (*built, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tx %d: %w", i+1, err)
 		}
-		if worst += worstShares(bl); worst > limit {
+		if worst += da.WorstCaseShares(bl); worst > limit {
 			return nil, fmt.Errorf("%w: tx %d does not fit a %d×%d square", da.ErrSquareFull, i+1, a.cfg.MaxSquareWidth, a.cfg.MaxSquareWidth)
 		}
 		blobs[i] = bl

@@ -31,7 +31,7 @@ type EngineConfig struct {
 	// Home holds the validator's CometBFT keys and databases.
 	Home    string
 	Moniker string
-	Genesis *types.GenesisDoc
+	Chain   *Chain
 	// Listen is CometBFT's p2p address, host:port; External, when set,
 	// is the one peers are told.
 	Listen, External string
@@ -126,8 +126,13 @@ func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engin
 	c.Mempool.MaxTxBytes = cfg.MaxTxBytes
 	c.Mempool.MaxTxsBytes = cfg.MempoolBytes
 	c.Mempool.Size = 100_000
-	c.Consensus.TimeoutCommit = cfg.BlockTime
+	// An idle chain makes a block every block time; a busy one proposes
+	// as soon as the last block is committed (a tenth of the block time
+	// later, to gather late precommits), since building, checking and
+	// gossiping a full square already takes most of a block time.
+	c.Consensus.TimeoutCommit = max(cfg.BlockTime/10, 10*time.Millisecond)
 	c.Consensus.CreateEmptyBlocks = true
+	c.Consensus.CreateEmptyBlocksInterval = cfg.BlockTime
 	c.TxIndex.Indexer = "null"
 	c.Storage.DiscardABCIResponses = true
 	if err := c.ValidateBasic(); err != nil {
@@ -153,7 +158,7 @@ func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engin
 	// One lock per ABCI connection: CheckTx need not wait while a
 	// proposal's square is built (App guards its own state).
 	n, err := cmtnode.NewNode(c, pv, nk, proxy.NewConnSyncLocalClientCreator(app),
-		func() (*types.GenesisDoc, error) { return cfg.Genesis, nil },
+		func() (*types.GenesisDoc, error) { return cfg.Chain.doc, nil },
 		dbs, cmtnode.DefaultMetricsProvider(c.Instrumentation), slogAdapter{log})
 	if err != nil {
 		return nil, fmt.Errorf("consensus: starting CometBFT: %w", err)
@@ -230,6 +235,13 @@ func (e *Engine) Submit(ctx context.Context, tx []byte) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// MempoolStats are the transactions waiting in the mempool and their
+// bytes.
+func (e *Engine) MempoolStats() (txs int, bytes int64) {
+	m := e.node.Mempool()
+	return m.Size(), m.SizeBytes()
 }
 
 // SignedHeader is height's CometBFT header with the commit that finalized

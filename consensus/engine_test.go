@@ -24,7 +24,7 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-type testValidator struct {
+type engineValidator struct {
 	engine *Engine
 	app    *App
 	store  *memStore
@@ -33,7 +33,7 @@ type testValidator struct {
 
 // startValidators runs n validators of one chain, each its own CometBFT
 // node on loopback, until the test ends.
-func startValidators(t *testing.T, n int, blockTime time.Duration) []*testValidator {
+func startValidators(t *testing.T, n int, blockTime time.Duration) []*engineValidator {
 	t.Helper()
 	homes := make([]string, n)
 	addrs := make([]string, n)
@@ -48,14 +48,14 @@ func startValidators(t *testing.T, n int, blockTime time.Duration) []*testValida
 		ids[i], addrs[i] = id, freePort(t)
 		gv = append(gv, GenesisValidator{Name: fmt.Sprintf("v%d", i), PubKey: id.PubKey, Power: 10})
 	}
-	doc, err := GenesisDoc("engine-test", time.Now(), 8, gv)
+	chain, err := NewChain("engine-test", time.Now(), 8, gv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	vs := make([]*testValidator, n)
+	vs := make([]*engineValidator, n)
 	for i := range n {
 		var peers []string
 		for j := range n {
@@ -63,12 +63,12 @@ func startValidators(t *testing.T, n int, blockTime time.Duration) []*testValida
 				peers = append(peers, ids[j].NodeID+"@"+addrs[j])
 			}
 		}
-		v := &testValidator{store: newMemStore(), commit: make(chan uint64, 1000)}
+		v := &engineValidator{store: newMemStore(), commit: make(chan uint64, 1000)}
 		log := slog.New(slog.DiscardHandler)
-		if v.app, err = NewApp(AppConfig{ChainID: doc.ChainID, MaxSquareWidth: 8}, v.store, log, func(h uint64) { v.commit <- h }); err != nil {
+		if v.app, err = NewApp(AppConfig{ChainID: chain.ID(), MaxSquareWidth: 8}, v.store, log, func(h uint64) { v.commit <- h }); err != nil {
 			t.Fatal(err)
 		}
-		v.engine, err = NewEngine(EngineConfig{Home: homes[i], Moniker: fmt.Sprint(i), Genesis: doc, Listen: addrs[i], Peers: peers,
+		v.engine, err = NewEngine(EngineConfig{Home: homes[i], Moniker: fmt.Sprint(i), Chain: chain, Listen: addrs[i], Peers: peers,
 			BlockTime: blockTime, MempoolBytes: 64 << 20, MaxTxBytes: MaxTxBytes(8)}, v.app, log)
 		if err != nil {
 			t.Fatal(err)
@@ -87,7 +87,7 @@ func startValidators(t *testing.T, n int, blockTime time.Duration) []*testValida
 }
 
 // waitCommitted waits until v has committed height.
-func (v *testValidator) waitCommitted(t *testing.T, height uint64, timeout time.Duration) {
+func (v *engineValidator) waitCommitted(t *testing.T, height uint64, timeout time.Duration) {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {

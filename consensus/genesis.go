@@ -21,16 +21,22 @@ type GenesisValidator struct {
 // ErrGenesis reports a genesis CometBFT cannot start from.
 var ErrGenesis = errors.New("consensus: invalid genesis")
 
-// GenesisDoc translates a Tartan genesis into CometBFT's. Every validator
-// derives the same document from the same Tartan genesis, so only the
-// Tartan one is shared.
-func GenesisDoc(chainID string, genesisTime time.Time, maxSquareWidth int, vals []GenesisValidator) (*types.GenesisDoc, error) {
+// Chain is a chain's genesis as CometBFT sees it, derived the same way by
+// every node from the Tartan genesis, so only that one file is shared.
+type Chain struct {
+	doc  *types.GenesisDoc
+	vals *types.ValidatorSet
+}
+
+// NewChain translates a Tartan genesis into CometBFT's.
+func NewChain(chainID string, genesisTime time.Time, maxSquareWidth int, vals []GenesisValidator) (*Chain, error) {
 	if len(vals) == 0 {
 		return nil, fmt.Errorf("%w: no validators", ErrGenesis)
 	}
 	params := types.DefaultConsensusParams()
 	params.Block.MaxBytes = MaxBlockBytes(maxSquareWidth)
-	doc := &types.GenesisDoc{ChainID: chainID, GenesisTime: genesisTime, InitialHeight: 1, ConsensusParams: params}
+	doc := &types.GenesisDoc{ChainID: chainID, GenesisTime: genesisTime.UTC(), InitialHeight: 1, ConsensusParams: params}
+	set := make([]*types.Validator, len(vals))
 	for i, v := range vals {
 		if len(v.PubKey) != ed25519.PubKeySize {
 			return nil, fmt.Errorf("%w: validator %d (%s): public key of %d bytes, want %d", ErrGenesis, i, v.Name, len(v.PubKey), ed25519.PubKeySize)
@@ -40,26 +46,20 @@ func GenesisDoc(chainID string, genesisTime time.Time, maxSquareWidth int, vals 
 		}
 		pk := ed25519.PubKey(v.PubKey)
 		doc.Validators = append(doc.Validators, types.GenesisValidator{Address: pk.Address(), PubKey: pk, Power: v.Power, Name: v.Name})
+		set[i] = types.NewValidator(pk, v.Power)
 	}
 	if err := doc.ValidateAndComplete(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrGenesis, err)
 	}
-	return doc, nil
-}
-
-// ValidatorSet is the genesis validator set, the trust root of header
-// verification from height 1.
-func ValidatorSet(doc *types.GenesisDoc) (*types.ValidatorSet, error) {
-	vals := make([]*types.Validator, len(doc.Validators))
-	for i, v := range doc.Validators {
-		vals[i] = types.NewValidator(v.PubKey, v.Power)
-	}
-	vs := types.NewValidatorSet(vals)
+	vs := types.NewValidatorSet(set)
 	if err := vs.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrGenesis, err)
 	}
-	return vs, nil
+	return &Chain{doc: doc, vals: vs}, nil
 }
+
+// ID is the chain id.
+func (c *Chain) ID() string { return c.doc.ChainID }
 
 // MaxBlockBytes is the block size limit for squares up to maxSquareWidth:
 // a full square's shares (blob transactions take fewer bytes than their

@@ -2,75 +2,58 @@ package da
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
 )
 
-// Header is Tartan's compact signed block header: it commits to the data
-// root only, not to the 4k row and column roots, so a light node following
-// the chain downloads a few hundred bytes per block (DESIGN.md §2, §3).
+// Header is Tartan's compact view of a block: what sampling, storage and
+// the API work from. It commits to the data root only, not to the 4k row
+// and column roots, so a light node following the chain downloads little
+// per block (DESIGN.md §2, §3).
+//
+// What makes it trustworthy is its Certificate: the consensus engine's
+// evidence that the block is final (CometBFT's signed header and commit,
+// and tx[0] with its proof to the header's DataHash; see package
+// consensus). da keeps it as opaque bytes; a node has it verified and
+// checked against the compact fields before it trusts a header.
 type Header struct {
 	ChainID     string
 	Height      uint64
 	Time        time.Time
-	PrevHash    [32]byte // Hash of the header at Height−1; zero at height 1
+	PrevHash    [32]byte // BlockHash of the header at Height−1; zero at height 1
 	SquareWidth uint16   // k, the ODS width
 	DataRoot    [32]byte
-	Producer    ed25519.PublicKey // 32 bytes
-	Signature   []byte            // 64 bytes over SignBytes
+	// BlockHash identifies the block: the consensus engine's hash of its
+	// header, which the next height's PrevHash names.
+	BlockHash [32]byte
+	// Certificate is the consensus evidence, opaque here.
+	Certificate []byte
 }
 
 // Header limits and encoding constants.
 const (
-	headerVersion    = 1
-	MaxChainIDLength = 64
+	headerVersion    = 2
+	MaxChainIDLength = 50 // CometBFT's limit, so every chain id fits both
+	// MaxCertificateSize bounds a header's consensus evidence: a commit
+	// and a validator set of a few hundred validators.
+	MaxCertificateSize = 128 << 10
+	headerFixedSize    = 1 + 1 + 8 + 8 + 32 + 2 + 32 + 32 + 4
 	// HeaderMaxSize bounds an encoded header, for decoders of network input.
-	HeaderMaxSize = 1 + 1 + MaxChainIDLength + 8 + 8 + 32 + 2 + 32 + ed25519.PublicKeySize + ed25519.SignatureSize
-	// headerSignDomain separates Tartan header signatures from any other
-	// use of the producer key.
-	headerSignDomain = "tartan/header/v1\x00"
+	HeaderMaxSize = headerFixedSize + MaxChainIDLength + MaxCertificateSize
 )
 
 // Errors for bad headers; wrapped with details, test with errors.Is.
 var (
 	ErrHeaderMalformed = errors.New("da: malformed header")
-	ErrHeaderSignature = errors.New("da: header signature does not verify")
 	ErrHeaderSequence  = errors.New("da: header does not follow its predecessor")
 )
 
-// appendUnsigned appends every field but the signature.
-func (h *Header) appendUnsigned(b []byte) []byte {
-	b = append(b, headerVersion, byte(len(h.ChainID)))
-	b = append(b, h.ChainID...)
-	b = binary.BigEndian.AppendUint64(b, h.Height)
-	b = binary.BigEndian.AppendUint64(b, uint64(h.Time.UnixNano()))
-	b = append(b, h.PrevHash[:]...)
-	b = binary.BigEndian.AppendUint16(b, h.SquareWidth)
-	b = append(b, h.DataRoot[:]...)
-	return append(b, h.Producer...)
-}
+// Hash identifies the header: its BlockHash.
+func (h *Header) Hash() [32]byte { return h.BlockHash }
 
-// SignBytes is what the producer signs: a domain tag, then every field but
-// the signature.
-func (h *Header) SignBytes() []byte {
-	return h.appendUnsigned([]byte(headerSignDomain))
-}
-
-// Hash identifies the header: SHA-256 of SignBytes. It does not cover the
-// signature, so it is known before signing and cannot be malleated by it.
-func (h *Header) Hash() [32]byte { return sha256.Sum256(h.SignBytes()) }
-
-// Sign sets Producer and Signature with key.
-func (h *Header) Sign(key ed25519.PrivateKey) {
-	h.Producer = key.Public().(ed25519.PublicKey)
-	h.Signature = ed25519.Sign(key, h.SignBytes())
-}
-
-// Validate checks the fields' shapes (not the signature).
+// Validate checks the fields' shapes (not the certificate).
 func (h *Header) Validate() error {
 	switch {
 	case h.ChainID == "" || len(h.ChainID) > MaxChainIDLength:
@@ -79,10 +62,8 @@ func (h *Header) Validate() error {
 		return fmt.Errorf("%w: height 0 (the first block is height 1)", ErrHeaderMalformed)
 	case h.SquareWidth == 0 || h.SquareWidth > 512 || h.SquareWidth&(h.SquareWidth-1) != 0:
 		return fmt.Errorf("%w: square width %d is not a power of two in [1, 512]", ErrHeaderMalformed, h.SquareWidth)
-	case len(h.Producer) != ed25519.PublicKeySize:
-		return fmt.Errorf("%w: producer key has %d bytes, want %d", ErrHeaderMalformed, len(h.Producer), ed25519.PublicKeySize)
-	case len(h.Signature) != ed25519.SignatureSize:
-		return fmt.Errorf("%w: signature has %d bytes, want %d", ErrHeaderMalformed, len(h.Signature), ed25519.SignatureSize)
+	case len(h.Certificate) == 0 || len(h.Certificate) > MaxCertificateSize:
+		return fmt.Errorf("%w: certificate of %d bytes, want 1 to %d", ErrHeaderMalformed, len(h.Certificate), MaxCertificateSize)
 	case h.Height == 1 && h.PrevHash != [32]byte{}:
 		return fmt.Errorf("%w: height 1 must have a zero previous hash", ErrHeaderMalformed)
 	}
@@ -94,24 +75,9 @@ func (h *Header) Validate() error {
 	return nil
 }
 
-// Verify checks the shape, that the header was signed by producer, and
-// that the producer is the one expected.
-func (h *Header) Verify(producer ed25519.PublicKey) error {
-	if err := h.Validate(); err != nil {
-		return err
-	}
-	if !bytes.Equal(h.Producer, producer) {
-		return fmt.Errorf("%w: signed by %x, the chain's producer is %x", ErrHeaderSignature, []byte(h.Producer), []byte(producer))
-	}
-	if !ed25519.Verify(producer, h.SignBytes(), h.Signature) {
-		return fmt.Errorf("%w: height %d", ErrHeaderSignature, h.Height)
-	}
-	return nil
-}
-
 // VerifySuccessor checks that h directly follows prev on the same chain:
 // same chain id, next height, prev hash linking, time not going backwards.
-// Signatures are checked by Verify.
+// The certificate is checked by the consensus package.
 func (h *Header) VerifySuccessor(prev *Header) error {
 	switch {
 	case h.ChainID != prev.ChainID:
@@ -126,31 +92,50 @@ func (h *Header) VerifySuccessor(prev *Header) error {
 	return nil
 }
 
-// MarshalBinary encodes the header with its signature.
+// EqualFields reports whether h and o agree on every compact field (the
+// certificate aside): a node checks a decoded certificate's fields this
+// way.
+func (h *Header) EqualFields(o *Header) bool {
+	return h.ChainID == o.ChainID && h.Height == o.Height && h.Time.Equal(o.Time) && h.PrevHash == o.PrevHash &&
+		h.SquareWidth == o.SquareWidth && h.DataRoot == o.DataRoot && h.BlockHash == o.BlockHash
+}
+
+// MarshalBinary encodes the header, integers big-endian:
+//
+//	version(1)=2 ‖ len(1) ‖ chain id ‖ height(8) ‖ time(8, Unix ns) ‖ prev hash(32)
+//	‖ square width(2) ‖ data root(32) ‖ block hash(32) ‖ len(4) ‖ certificate
 func (h *Header) MarshalBinary() ([]byte, error) {
 	if err := h.Validate(); err != nil {
 		return nil, err
 	}
-	b := h.appendUnsigned(make([]byte, 0, HeaderMaxSize))
-	return append(b, h.Signature...), nil
+	b := make([]byte, 0, headerFixedSize+len(h.ChainID)+len(h.Certificate))
+	b = append(b, headerVersion, byte(len(h.ChainID)))
+	b = append(b, h.ChainID...)
+	b = binary.BigEndian.AppendUint64(b, h.Height)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.Time.UnixNano()))
+	b = append(b, h.PrevHash[:]...)
+	b = binary.BigEndian.AppendUint16(b, h.SquareWidth)
+	b = append(b, h.DataRoot[:]...)
+	b = append(b, h.BlockHash[:]...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(h.Certificate)))
+	return append(b, h.Certificate...), nil
 }
 
 // UnmarshalBinary decodes a header from untrusted bytes, checking every
-// length and rejecting trailing bytes. It does not verify the signature.
+// length and rejecting trailing bytes. It does not verify the certificate.
 func (h *Header) UnmarshalBinary(b []byte) error {
 	if len(b) > HeaderMaxSize {
 		return fmt.Errorf("%w: %d bytes exceeds %d", ErrHeaderMalformed, len(b), HeaderMaxSize)
 	}
-	if len(b) < 2 {
+	if len(b) < headerFixedSize {
 		return fmt.Errorf("%w: %d bytes is too short", ErrHeaderMalformed, len(b))
 	}
 	if b[0] != headerVersion {
 		return fmt.Errorf("%w: encoding version %d, want %d", ErrHeaderMalformed, b[0], headerVersion)
 	}
 	n := int(b[1])
-	want := 2 + n + 8 + 8 + 32 + 2 + 32 + ed25519.PublicKeySize + ed25519.SignatureSize
-	if len(b) != want {
-		return fmt.Errorf("%w: %d bytes, want %d for a %d-byte chain id", ErrHeaderMalformed, len(b), want, n)
+	if len(b) < headerFixedSize+n {
+		return fmt.Errorf("%w: %d bytes is too short for a %d-byte chain id", ErrHeaderMalformed, len(b), n)
 	}
 	p := b[2:]
 	var out Header
@@ -162,9 +147,12 @@ func (h *Header) UnmarshalBinary(b []byte) error {
 	copy(out.PrevHash[:], p)
 	out.SquareWidth = binary.BigEndian.Uint16(p[32:])
 	copy(out.DataRoot[:], p[34:])
-	p = p[66:]
-	out.Producer = bytes.Clone(p[:ed25519.PublicKeySize])
-	out.Signature = bytes.Clone(p[ed25519.PublicKeySize:])
+	copy(out.BlockHash[:], p[66:])
+	p = p[98:]
+	if l := binary.BigEndian.Uint32(p); uint64(l) != uint64(len(p)-4) {
+		return fmt.Errorf("%w: certificate length %d, %d bytes follow", ErrHeaderMalformed, l, len(p)-4)
+	}
+	out.Certificate = bytes.Clone(p[4:])
 	if err := out.Validate(); err != nil {
 		return err
 	}

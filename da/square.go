@@ -40,6 +40,16 @@ func ValidateMaxSquareWidth(w int) error {
 
 // worstCaseShares is what a blob of n shares may take in a square: its
 // shares plus the most alignment padding it can need before it (SPEC §4.4).
+// WorstCaseShares is what blobs may take in a square, alignment
+// included: the share count a square's width is chosen from.
+func WorstCaseShares(blobs []Blob) int {
+	n := 0
+	for i := range blobs {
+		n += worstCaseShares(blobs[i].ShareCount())
+	}
+	return n
+}
+
 func worstCaseShares(n int) int { return n + SubTreeWidth(n, SubtreeRootThreshold) - 1 }
 
 // MaxBlobDataSize is the largest blob data length, for the given share
@@ -74,7 +84,7 @@ type Square struct {
 }
 
 // SquareBuilder fills one square blob by blob, refusing blobs that would
-// make it wider than its max width, as a producer does when it takes blobs
+// make it wider than its max width, as a proposer does when it takes blobs
 // from its pool. Its zero value is not usable: call NewSquareBuilder.
 type SquareBuilder struct {
 	maxWidth int

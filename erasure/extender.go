@@ -13,7 +13,7 @@ import (
 // Extender extends original squares and commits to them, keeping what is
 // worth keeping from one block to the next: a leopard codec per width, the
 // leopard work buffers, per-worker hashing scratch and the leaf-digest
-// table. A producer keeps one Extender; a full node checking squares it
+// table. A validator keeps one Extender; a full node checking squares it
 // downloads keeps one too (Commit).
 //
 // Each call spreads its work over the Extender's workers (goroutines) and

@@ -23,7 +23,7 @@ var (
 	// ErrFraudProofUnavailable: the cells held cannot prove the axis badly
 	// encoded: fewer than k of its cells can be proven to the data root, or
 	// they decode to the committed root after all (a peer's bad cell rather
-	// than the producer's bad square). Fetch more cells, repair again.
+	// than the validators' bad square). Fetch more cells, repair again.
 	ErrFraudProofUnavailable = errors.New("erasure: cannot build a bad-encoding proof from the cells held")
 )
 

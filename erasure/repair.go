@@ -25,7 +25,7 @@ var (
 	// ErrByzantineData is what a *ByzantineError wraps: some row or column
 	// contradicts its root or is not a Reed-Solomon codeword. Build a
 	// BadEncodingProof from the *ByzantineError to find out whether the
-	// producer is at fault (it is only if the proof can be built).
+	// validators are at fault (it is only if the proof can be built).
 	ErrByzantineData = errors.New("erasure: cells contradict the roots or the code")
 	// ErrCellIndex: a cell coordinate outside the 2k × 2k square.
 	ErrCellIndex = errors.New("erasure: cell outside the square")
@@ -128,7 +128,7 @@ func (p *PartialEDS) EDS() *EDS {
 //   - for an axis that was complete (given whole, or filled by decoding the
 //     orthogonal axes), all 2k cells.
 //
-// On its own the error does not prove the producer wrong: a peer's bad cell
+// On its own the error does not prove the validators wrong: a peer's bad cell
 // causes it too. NewBadEncodingProof turns it into a proof, and fails when
 // the evidence does not show bad encoding.
 type ByzantineError struct {

@@ -20,12 +20,12 @@ import (
 // The api.Availability of every role (API.md "Availability").
 //
 // Light nodes answer from their sampling scheduler and sessions. Full
-// nodes and the producer verify whole squares: a height whose square is
+// nodes and validators verify whole squares: a height whose square is
 // stored is "available" with confidence 1 and samples
 // {requested: 4k², verified: 4k²} (every cell of the extended square was
 // checked against the data root); a stored header whose square is not
 // yet stored is "sampling" on a full node (its square loop is fetching
-// it) and "pending" on the producer; a height whose square left the
+// it) and "pending" on a validator; a height whose square left the
 // storage window is "pruned". Heights above the network head are
 // api.ErrNotFound; heights above the local head are "pending".
 
@@ -70,7 +70,7 @@ func (n *Node) unsettled() uint64 {
 	return max(t.next, t.sched.Floor())
 }
 
-// fullTracker records which heights a full node or the producer holds
+// fullTracker records which heights a full node or a validator holds
 // whole: a sampling.Scheduler used only for its verdict bookkeeping and
 // summary (Next is never called).
 type fullTracker struct {
@@ -97,7 +97,7 @@ func (t *fullTracker) sampledHead() uint64 {
 }
 
 // sampledHead is the height up to which this node has a verdict for
-// every height: sampled (light) or held whole (full, producer).
+// every height: sampled (light) or held whole (full, validator).
 func (n *Node) sampledHead() uint64 {
 	if n.sampler != nil {
 		return n.sampler.sampledHead()
@@ -111,6 +111,11 @@ func (n *Node) initAvailability() error {
 	var err error
 	if n.events, err = newEventLog(n.unsettled); err != nil {
 		return err
+	}
+	n.events.observe = func(e api.Event) {
+		if av, ok := e.Data.(api.HeightAvailability); ok && e.Type == api.EventAvailability && isVerdict(av.Status) {
+			n.metrics.Verdict(av.Status)
+		}
 	}
 	if n.cfg.Role == RoleLight {
 		s, err := newSampler(n)
@@ -129,7 +134,7 @@ func (n *Node) outsideWindow(h *da.Header) bool {
 }
 
 // availLoop emits header events as the local chain grows and, on full
-// nodes and the producer, marks the heights whose squares are stored.
+// nodes and validators, marks the heights whose squares are stored.
 func (n *Node) availLoop(ctx context.Context) error {
 	emitted, _ := n.chain.Heights() // older heights are replayed from the store
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -142,7 +147,7 @@ func (n *Node) availLoop(ctx context.Context) error {
 			if err != nil {
 				break
 			}
-			n.events.add(api.Event{Type: api.EventHeader, Height: h.Height, Data: api.NewHeaderJSON(h)})
+			n.events.add(api.Event{Type: api.EventHeader, Height: h.Height, Data: n.headerJSON(ctx, h)})
 		}
 		n.checkPendingFraud(ctx)
 		if n.tracker != nil {
@@ -378,6 +383,8 @@ type eventLog struct {
 	events  []api.Event // events[i] has sequence base+i
 	base    uint64
 	changed chan struct{} // closed at the next add
+	// observe, when set, sees every event as it is added (metrics).
+	observe func(api.Event)
 }
 
 func newEventLog(floor func() uint64) (*eventLog, error) {
@@ -389,6 +396,9 @@ func newEventLog(floor func() uint64) (*eventLog, error) {
 }
 
 func (l *eventLog) add(e api.Event) {
+	if l.observe != nil {
+		l.observe(e)
+	}
 	floor := l.floor() // before l.mu: it takes the sampler's lock
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -480,7 +490,7 @@ func (l *eventLog) subscribe(ctx context.Context, n *Node, from uint64, after *a
 		for h := max(from, 1); h < max(hdrEnd, avEnd, fraudEnd) && ctx.Err() == nil; h++ {
 			if want(api.EventHeader) && h < hdrEnd {
 				replayed = h
-				if hd, err := n.chain.Header(ctx, h); err == nil && !send(api.Event{Type: api.EventHeader, Height: h, Data: api.NewHeaderJSON(hd), ID: replayID(h)}) {
+				if hd, err := n.chain.Header(ctx, h); err == nil && !send(api.Event{Type: api.EventHeader, Height: h, Data: n.headerJSON(ctx, hd), ID: replayID(h)}) {
 					return
 				}
 			}

@@ -3,12 +3,13 @@ package node
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
+	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/node/store"
 )
@@ -16,12 +17,15 @@ import (
 // chain is a node's view of the header chain: the verified headers it has
 // stored, up to its local head, and the highest height it has heard of
 // (the network head). Every role has one; headers enter it from gossip,
-// from range sync, or (producer) from the block loop.
+// from range sync, or (validators) from their own CometBFT's commits.
+// Every stored header carries its certificate with its validator set, so
+// the head is always the trusted base of the next light verification.
 type chain struct {
-	id       string
-	producer ed25519.PublicKey
-	store    *store.Store
-	log      *slog.Logger
+	id     string
+	verify *consensus.Verifier
+	store  *store.Store
+	log    *slog.Logger
+	now    func() time.Time
 
 	mu      sync.Mutex // guards the fields below
 	head    *da.Header // highest height stored with every height from base up to it; nil before the first
@@ -35,12 +39,12 @@ type chain struct {
 	awaitCheckpoint bool
 }
 
-func newChain(ctx context.Context, g *Genesis, st *store.Store, log *slog.Logger) (*chain, error) {
-	pub, err := g.ProducerKey()
+func newChain(ctx context.Context, g *Genesis, trusting time.Duration, st *store.Store, log *slog.Logger) (*chain, error) {
+	cc, err := g.Chain()
 	if err != nil {
 		return nil, err
 	}
-	c := &chain{id: g.ChainID, producer: pub, store: st, log: log, changed: make(chan struct{})}
+	c := &chain{id: g.ChainID, verify: consensus.NewVerifier(cc, trusting), store: st, log: log, now: time.Now, changed: make(chan struct{})}
 	head, err := st.Head(ctx)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -97,44 +101,63 @@ var (
 	errHeaderForked = errors.New("node: header conflicts with the stored chain")
 )
 
-// check verifies h against the chain without storing it: signature, and,
-// where the chain has the neighbouring height, the link. A header above
-// head+1 is not an error here (errHeaderGap from Add): it says the network
-// is ahead.
-func (c *chain) check(ctx context.Context, h *da.Header) error {
+// check verifies h against the chain without storing it and returns it in
+// its stored form (with its validator set). A header at or below the head
+// must be the stored one; head+1 is verified against the head (CometBFT's
+// adjacent light verification), a header further up against the head
+// too (non-adjacent: at least 1/3 of the trusted power signed it), and the
+// first header against the genesis validators. A header above head+1
+// whose validator set the head cannot vouch for is errHeaderGap: the
+// caller syncs the heights between.
+func (c *chain) check(ctx context.Context, h *da.Header) (*da.Header, error) {
 	if h.ChainID != c.id {
-		return fmt.Errorf("%w: chain %q, this node follows %q", da.ErrHeaderSequence, h.ChainID, c.id)
-	}
-	if err := h.Verify(c.producer); err != nil {
-		return err
+		return nil, fmt.Errorf("%w: chain %q, this node follows %q", da.ErrHeaderSequence, h.ChainID, c.id)
 	}
 	c.mu.Lock()
 	head := c.head
 	c.mu.Unlock()
 	switch {
-	case head == nil || h.Height > head.Height+1:
-		return nil
+	case head == nil && h.Height == 1:
+		return c.verify.Verify(nil, h, c.now())
+	case head == nil:
+		return nil, fmt.Errorf("%w: height %d, local head 0", errHeaderGap, h.Height)
 	case h.Height == head.Height+1:
-		return h.VerifySuccessor(head)
+		v, err := c.verify.Verify(head, h, c.now())
+		if err != nil {
+			return nil, err
+		}
+		return v, v.VerifySuccessor(head)
+	case h.Height > head.Height+1:
+		return c.verify.Verify(head, h, c.now())
 	}
 	stored, err := c.store.Header(ctx, h.Height)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if sh, hh := stored.Hash(), h.Hash(); !bytes.Equal(sh[:], hh[:]) {
-		return fmt.Errorf("%w: height %d is %x here, %x offered", errHeaderForked, h.Height, sh, hh)
+		return nil, fmt.Errorf("%w: height %d is %x here, %x offered", errHeaderForked, h.Height, sh, hh)
 	}
-	return nil
+	return stored, nil
 }
 
 // Add verifies and stores the next header. A header at or below the head
 // that matches the stored one is accepted again without effect; one above
-// head+1 raises the network head and returns errHeaderGap, so the caller
-// syncs the heights between.
+// head+1 that verifies raises the network head and returns errHeaderGap,
+// so the caller syncs the heights between.
 func (c *chain) Add(ctx context.Context, h *da.Header) error {
-	if err := c.check(ctx, h); err != nil {
+	v, err := c.check(ctx, h)
+	if err != nil {
 		return err
 	}
+	return c.add(ctx, v)
+}
+
+// AddOwn stores a header this node's own consensus engine committed: a
+// validator's CometBFT decided it, so it is not verified again.
+func (c *chain) AddOwn(ctx context.Context, h *da.Header) error { return c.add(ctx, h) }
+
+// add stores a verified header in its stored form.
+func (c *chain) add(ctx context.Context, h *da.Header) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.head != nil && h.Height <= c.head.Height {
@@ -209,3 +232,8 @@ func (c *chain) WaitHeight(ctx context.Context, height uint64) error {
 		}
 	}
 }
+
+// CheckCertificate checks that a header's certificate binds its fields
+// (data root included) to its hash, for a client that trusts the hash
+// (tartan blob get --trusted-hash). Who signed is not checked.
+func CheckCertificate(h *da.Header) error { return consensus.CheckCertificate(h) }

@@ -19,21 +19,19 @@ import (
 // A full or light node whose chain is empty and whose config names a
 // trusted_height H (and, better, the trusted_hash of header H) does not
 // sync from height 1. Before its header sync, availability and role loops
-// start, it asks its peers for header H alone, checks the producer's
-// signature and, when a hash is configured, that the header hashes to it,
-// and stores it as the first header of its chain (the base). Range sync
-// then runs from H+1 as it would from any head; no header below H is ever
-// requested or stored.
+// start, it asks its peers for header H alone. With a hash configured, the
+// header must hash to it and its certificate must be consistent (commit of
+// that block, tx[0] proved to its DataHash, its validator set attached):
+// the hash is the trust. With a height alone, more than 2/3 of the genesis
+// validators must have signed it, which holds only while the validator set
+// is the genesis one; the trusting period applies. It is stored as the
+// first header of the chain (the base). Range sync then runs from H+1 as
+// it would from any head; no header below H is ever requested or stored.
 //
-// With a height but no hash the node trusts whatever header H the
-// producer signed. That is weaker: the producer key alone decides, so a
-// producer that signed two headers at H (equivocated) could choose which
-// one a new node starts from. A hash pins one.
-//
-// A peer offering a header that is not the producer's is penalised and the
-// next is asked. A producer-signed header whose hash differs from the
-// trusted hash means the configured hash is not of this chain (or the
-// producer equivocated): the node refuses to start, with ErrCheckpoint.
+// A peer offering a header that does not verify is penalised and the next
+// is asked. A consistent header whose hash differs from the trusted hash
+// means the configured hash is not of this chain: the node refuses to
+// start, with ErrCheckpoint.
 //
 // Heights below the base are outside the node's chain: the light sampler's
 // and the full tracker's floors start at the base (those heights are
@@ -91,15 +89,12 @@ func parseCheckpoint(hashHex string, height uint64) (cp checkpoint, ok bool, err
 }
 
 // AddTrusted stores h as the first header of an empty chain, at any
-// height: the caller trusts it (a configured checkpoint). It checks the
-// chain id and the producer's signature. On a chain that already holds
-// headers it accepts h only if it is the header stored at its height.
+// height: the caller trusts and verified it (a configured checkpoint), in
+// its stored form. On a chain that already holds headers it accepts h only
+// if it is the header stored at its height.
 func (c *chain) AddTrusted(ctx context.Context, h *da.Header) error {
 	if h.ChainID != c.id {
 		return fmt.Errorf("%w: chain %q, this node follows %q", da.ErrHeaderSequence, h.ChainID, c.id)
-	}
-	if err := h.Verify(c.producer); err != nil {
-		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -127,8 +122,8 @@ func (c *chain) AddTrusted(ctx context.Context, h *da.Header) error {
 
 // startFromCheckpoint fetches and stores the checkpoint header, asking
 // the peers in turn until one has it. It returns ErrCheckpoint when the
-// producer's header at that height is not the trusted one, and nil
-// without storing anything when ctx ends.
+// chain's header at that height is not the trusted one, and nil without
+// storing anything when ctx ends.
 func (n *Node) startFromCheckpoint(ctx context.Context, cp checkpoint) error {
 	n.log.Info("starting from a trusted checkpoint", "height", cp.height, "hash_pinned", cp.hash != nil)
 	wait := 100 * time.Millisecond
@@ -141,12 +136,17 @@ func (n *Node) startFromCheckpoint(ctx context.Context, cp checkpoint) error {
 				continue // lacks it (behind, or a light node), or went away
 			}
 			h := hs[0]
-			if err := h.Verify(n.chain.producer); err != nil {
+			if cp.hash != nil {
+				h, err = n.chain.verify.Check(h)
+			} else {
+				h, err = n.chain.verify.VerifyAgainstGenesis(h, time.Now())
+			}
+			if err != nil {
 				n.host.Penalize(p, p2p.OffenceInvalid, err)
 				continue
 			}
 			if cp.hash != nil && h.Hash() != *cp.hash {
-				return fmt.Errorf("%w: the producer's header %d hashes to %x, trusted_hash is %x",
+				return fmt.Errorf("%w: the chain's header %d hashes to %x, trusted_hash is %x",
 					ErrCheckpoint, cp.height, h.Hash(), *cp.hash)
 			}
 			// The floors move before the header is visible, so no loop
@@ -206,7 +206,7 @@ func (n *Node) initCheckpoint() error {
 		n.applyBase(base)
 		return nil
 	}
-	if !ok || n.cfg.Role == RoleProducer {
+	if !ok || n.cfg.Role == RoleValidator {
 		return nil
 	}
 	n.checkpoint = &cp

@@ -1,16 +1,20 @@
 package node
 
 import (
-	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/p2p"
 	"github.com/tartan-da/tartan/sampling"
 )
 
@@ -18,18 +22,18 @@ import (
 type Role string
 
 const (
-	RoleProducer Role = "producer"
-	RoleFull     Role = "full"
-	RoleLight    Role = "light"
+	RoleValidator Role = "validator"
+	RoleFull      Role = "full"
+	RoleLight     Role = "light"
 )
 
 // ParseRole checks a role name.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(s); r {
-	case RoleProducer, RoleFull, RoleLight:
+	case RoleValidator, RoleFull, RoleLight:
 		return r, nil
 	}
-	return "", fmt.Errorf("%w: role %q (want producer, full or light)", ErrConfig, s)
+	return "", fmt.Errorf("%w: role %q (want validator, full or light)", ErrConfig, s)
 }
 
 // Files in a node's directory.
@@ -37,6 +41,8 @@ const (
 	ConfigFile  = "config.json"
 	GenesisFile = "genesis.json"
 	StoreDir    = "data"
+	// ConsensusDir holds a validator's CometBFT keys and databases.
+	ConsensusDir = "consensus"
 )
 
 // ErrConfig reports a configuration that cannot work.
@@ -52,11 +58,29 @@ type Config struct {
 	// (…/p2p/<id>) to connect to first.
 	Listen    []string `json:"listen"`
 	Bootstrap []string `json:"bootstrap"`
+	// Announce, when set, are the libp2p multiaddrs the node advertises
+	// instead of its listen addresses: behind NAT, the public address
+	// peers can dial (p2p.Config.AnnounceAddrs).
+	Announce []string `json:"announce_addrs,omitempty"`
 	// Window is how long squares are kept; Archival keeps them for ever.
 	Window   Duration `json:"storage_window"`
 	Archival bool     `json:"archival"`
-	// PoolBytes bounds the producer's pool of pending blobs.
+	// PoolBytes bounds a validator's mempool of pending blobs.
 	PoolBytes int64 `json:"pool_bytes"`
+	// ConsensusListen is a validator's CometBFT p2p address, host:port;
+	// ConsensusExternal, when set, the one its peers are told.
+	// ConsensusPeers are the other validators, "nodeid@host:port".
+	ConsensusListen   string   `json:"consensus_listen,omitempty"`
+	ConsensusExternal string   `json:"consensus_external,omitempty"`
+	ConsensusPeers    []string `json:"consensus_peers,omitempty"`
+	// ConsensusRPC and ConsensusMetrics turn on CometBFT's own RPC and
+	// Prometheus listeners (host:port); off when empty.
+	ConsensusRPC     string `json:"consensus_rpc,omitempty"`
+	ConsensusMetrics string `json:"consensus_metrics,omitempty"`
+	// TrustingPeriod is how long a verified header may be the trusted
+	// base of the next one's light verification; zero means
+	// consensus.DefaultTrustingPeriod.
+	TrustingPeriod Duration `json:"trusting_period,omitempty"`
 	// Confidence and Samples choose how many cells a light node samples
 	// per height (Samples > 0 wins).
 	Confidence float64 `json:"sampling_confidence"`
@@ -64,8 +88,8 @@ type Config struct {
 	// TrustedHeight and TrustedHash name a trusted checkpoint: a full or
 	// light node with an empty chain starts there instead of at height 1
 	// (checkpoint.go). TrustedHash, the hex of header TrustedHeight's
-	// hash, needs TrustedHeight; a height alone trusts the producer's
-	// signature on whatever header it signed there.
+	// hash, needs TrustedHeight; a height alone trusts whatever header
+	// more than 2/3 of the genesis validators signed there.
 	TrustedHeight uint64 `json:"trusted_height,omitempty"`
 	TrustedHash   string `json:"trusted_hash,omitempty"`
 	// APIAuth says when write routes need a bearer token: "always",
@@ -75,6 +99,31 @@ type Config struct {
 	// AltDANamespace is where OP Stack alt-DA /put stores its blobs, as 58
 	// or 20 hex characters; empty means DefaultAltDANamespace.
 	AltDANamespace string `json:"altda_namespace,omitempty"`
+	// APICORSOrigins are the web origins ("https://app.example") whose
+	// pages may call the REST API from a browser; ["*"] allows any. Empty
+	// (the default) grants no cross-origin access.
+	APICORSOrigins []string `json:"api_cors_origins,omitempty"`
+	// APIMaxConns bounds the REST API's open connections and
+	// APIMaxConnsPerClient those from one client address (an IPv4
+	// address or an IPv6 /64); zero means the default (api.DefaultConfig;
+	// per client at most the total). Behind a reverse proxy every client
+	// is the proxy: set the per-client limit to the total.
+	APIMaxConns          int `json:"api_max_conns,omitempty"`
+	APIMaxConnsPerClient int `json:"api_max_conns_per_client,omitempty"`
+}
+
+// APIConnLimits are APIMaxConns and APIMaxConnsPerClient with their
+// defaults applied.
+func (c *Config) APIConnLimits() (total, perClient int) {
+	d := api.DefaultConfig()
+	total, perClient = c.APIMaxConns, c.APIMaxConnsPerClient
+	if total == 0 {
+		total = d.MaxConns
+	}
+	if perClient == 0 {
+		perClient = min(d.MaxConnsPerClient, total)
+	}
+	return total, perClient
 }
 
 // API auth modes (Config.APIAuth).
@@ -109,14 +158,26 @@ func (c *Config) AltDA() da.Namespace {
 
 // DefaultConfig is the configuration `tartan init` writes for a role.
 func DefaultConfig(role Role) Config {
-	return Config{
+	c := Config{
 		Role:       role,
 		API:        "127.0.0.1:26650",
 		Listen:     []string{"/ip4/0.0.0.0/tcp/2121", "/ip4/0.0.0.0/udp/2121/quic-v1"},
 		Window:     Duration(7 * 24 * time.Hour),
-		PoolBytes:  64 << 20,
+		PoolBytes:  256 << 20,
 		Confidence: sampling.DefaultConfig().Confidence,
 	}
+	if role == RoleValidator {
+		c.ConsensusListen = "0.0.0.0:26656"
+	}
+	return c
+}
+
+// Trusting is TrustingPeriod with its default applied.
+func (c *Config) Trusting() time.Duration {
+	if c.TrustingPeriod == 0 {
+		return consensus.DefaultTrustingPeriod
+	}
+	return c.TrustingPeriod.D()
 }
 
 // Validate checks the configuration on its own; New checks it against the
@@ -137,6 +198,9 @@ func (c *Config) Validate() error {
 	if c.Samples < 0 || (c.Samples == 0 && (c.Confidence <= 0 || c.Confidence >= 1)) {
 		return fmt.Errorf("%w: sampling_confidence must be in (0, 1) or sampling_samples positive", ErrConfig)
 	}
+	if _, err := p2p.ParseAnnounceAddrs(c.Announce); err != nil {
+		return fmt.Errorf("%w: announce_addrs: %w", ErrConfig, err)
+	}
 	switch c.AuthMode() {
 	case AuthAlways, AuthNonLoopback, AuthNever:
 	default:
@@ -151,12 +215,32 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: altda_namespace: %v", ErrConfig, err)
 		}
 	}
+	if total, perClient := c.APIConnLimits(); c.APIMaxConns < 0 || c.APIMaxConnsPerClient < 0 || perClient > total {
+		return fmt.Errorf("%w: api_max_conns %d and api_max_conns_per_client %d: want 0 < per client ≤ total (0 for the defaults)", ErrConfig, c.APIMaxConns, c.APIMaxConnsPerClient)
+	}
+	if err := api.ValidateCORSOrigins(c.APICORSOrigins); err != nil {
+		return fmt.Errorf("%w: api_cors_origins: %v", ErrConfig, err)
+	}
 	_, ok, err := parseCheckpoint(c.TrustedHash, c.TrustedHeight)
 	if err != nil {
 		return err
 	}
-	if ok && c.Role == RoleProducer {
-		return fmt.Errorf("%w: a producer makes its chain; trusted_height and trusted_hash are for full and light nodes", ErrConfig)
+	if ok && c.Role == RoleValidator {
+		return fmt.Errorf("%w: a validator's CometBFT verifies its chain; trusted_height and trusted_hash are for full and light nodes", ErrConfig)
+	}
+	if c.TrustingPeriod.D() < 0 {
+		return fmt.Errorf("%w: trusting_period %s is negative", ErrConfig, c.TrustingPeriod.D())
+	}
+	if c.Role == RoleValidator {
+		if _, _, err := net.SplitHostPort(c.ConsensusListen); err != nil {
+			return fmt.Errorf("%w: consensus_listen %q: want host:port", ErrConfig, c.ConsensusListen)
+		}
+		for i, p := range c.ConsensusPeers {
+			id, addr, ok := strings.Cut(p, "@")
+			if _, _, err := net.SplitHostPort(addr); !ok || len(id) != 40 || err != nil {
+				return fmt.Errorf("%w: consensus_peers[%d] %q: want nodeid@host:port (the 40-hex node id tartan init prints)", ErrConfig, i, p)
+			}
+		}
 	}
 	return nil
 }
@@ -185,21 +269,27 @@ func (c *Config) Save(dir string) error {
 type InitOptions struct {
 	Role    Role
 	ChainID string
-	// Genesis is the chain's genesis file to copy (full and light nodes;
-	// a producer writes a new one when it is empty).
+	// Genesis is the chain's genesis file to copy. A validator without
+	// one starts a new chain of which it is the only validator.
 	Genesis string
 	// BlockTime and MaxSquareWidth go into a new genesis.
 	BlockTime      time.Duration
 	MaxSquareWidth int
+	// Name is a validator's name in a new genesis (default "validator").
+	Name string
 	// Now is the genesis time of a new chain.
 	Now time.Time
 	// Config is written as config.json; zero means DefaultConfig(Role).
 	Config *Config
 }
 
+// DefaultValidatorPower is the voting power `tartan init` gives a
+// validator.
+const DefaultValidatorPower = 10
+
 // Init prepares dir for a node: config.json, node.key, genesis.json and,
-// for a producer of a new chain, producer.key. It refuses a directory that
-// already holds a config.
+// for a validator, its CometBFT keys under consensus/ (mode 0600). It
+// refuses a directory that already holds a config.
 func Init(dir string, o InitOptions) error {
 	if _, err := ParseRole(string(o.Role)); err != nil {
 		return err
@@ -207,9 +297,6 @@ func Init(dir string, o InitOptions) error {
 	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
 		return fmt.Errorf("%s already holds a node (%s exists)", dir, ConfigFile)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	cfg := DefaultConfig(o.Role)
@@ -230,14 +317,8 @@ func Init(dir string, o InitOptions) error {
 		if o.ChainID != "" && o.ChainID != g.ChainID {
 			return fmt.Errorf("%w: --chain-id %q differs from the genesis file's %q", ErrConfig, o.ChainID, g.ChainID)
 		}
-	case o.Role == RoleProducer:
-		g = &Genesis{
-			ChainID:        o.ChainID,
-			Producer:       hex.EncodeToString(make([]byte, ed25519.PublicKeySize)),
-			GenesisTime:    o.Now.UTC(),
-			BlockTime:      Duration(o.BlockTime),
-			MaxSquareWidth: o.MaxSquareWidth,
-		}
+	case o.Role == RoleValidator:
+		g = &Genesis{ChainID: o.ChainID, GenesisTime: o.Now.UTC(), BlockTime: Duration(o.BlockTime), MaxSquareWidth: o.MaxSquareWidth}
 		if g.ChainID == "" {
 			g.ChainID = "tartan"
 		}
@@ -247,18 +328,31 @@ func Init(dir string, o InitOptions) error {
 		if g.MaxSquareWidth == 0 {
 			g.MaxSquareWidth = da.DefaultMaxSquareWidth
 		}
-		// Check everything before the key exists, so a refused init
-		// leaves nothing behind.
-		if err := g.Validate(); err != nil {
+		// Check everything but the validator before any key exists, so a
+		// refused init leaves nothing behind.
+		probe := *g
+		probe.Validators = []GenesisValidator{{Name: "probe", PubKey: hex.EncodeToString(make([]byte, 32)), Power: 1}}
+		if err := probe.Validate(); err != nil {
 			return err
 		}
-		key, err := CreateProducerKey(filepath.Join(dir, ProducerKeyFile))
+	default:
+		return fmt.Errorf("%w: a %s node needs the chain's genesis file (--genesis)", ErrConfig, o.Role)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if o.Role == RoleValidator {
+		id, err := consensus.InitKeys(filepath.Join(dir, ConsensusDir))
 		if err != nil {
 			return err
 		}
-		g.Producer = hex.EncodeToString(key.Public().(ed25519.PublicKey))
-	default:
-		return fmt.Errorf("%w: a %s node needs the chain's genesis file (--genesis)", ErrConfig, o.Role)
+		if o.Genesis == "" {
+			name := o.Name
+			if name == "" {
+				name = "validator"
+			}
+			g.Validators = []GenesisValidator{{Name: name, PubKey: hex.EncodeToString(id.PubKey), Power: DefaultValidatorPower}}
+		}
 	}
 	if err := g.Save(filepath.Join(dir, GenesisFile)); err != nil {
 		return err
@@ -267,4 +361,29 @@ func Init(dir string, o InitOptions) error {
 		return err
 	}
 	return cfg.Save(dir)
+}
+
+// ValidatorIdentity reads a validator's public consensus key (hex) and its
+// CometBFT node id from its directory, for a genesis and its peers'
+// consensus_peers.
+func ValidatorIdentity(dir string) (pubKey, nodeID string, err error) {
+	id, err := consensus.InitKeys(filepath.Join(dir, ConsensusDir))
+	if err != nil {
+		return "", "", err
+	}
+	return hex.EncodeToString(id.PubKey), id.NodeID, nil
+}
+
+// InGenesis reports whether the validator in dir is one of g's.
+func (g *Genesis) InGenesis(dir string) (bool, error) {
+	pk, _, err := ValidatorIdentity(dir)
+	if err != nil {
+		return false, err
+	}
+	for _, v := range g.Validators {
+		if strings.EqualFold(v.PubKey, pk) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -1,4 +1,4 @@
-// Package node runs Tartan's roles (producer, full, light): their run
+// Package node runs Tartan's roles (validator, full, light): their run
 // loops, storage and wiring of every package below it. It is the only
 // package that touches storage, and it owns every long-lived goroutine.
 package node

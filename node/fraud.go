@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
@@ -61,7 +62,7 @@ type fraudState struct {
 	proven  map[uint64][]byte   // height → the encoded proof held for it
 	pending map[uint64][][]byte // proofs awaiting their header, unverified
 	npend   int
-	// pinned is the badly encoded square of a producer running the
+	// pinned is the badly encoded square of a validator running the
 	// bad-encoding fault: its store keeps only the ODS, which re-extends
 	// to a different square.
 	pinned *square
@@ -197,7 +198,7 @@ func (n *Node) receiveFraud(ctx context.Context, from peer.ID, data []byte) {
 	if err != nil || h == nil {
 		return // the header went away meanwhile (pruned): nothing to mark
 	}
-	n.log.Warn("fraud proof received: the producer published a badly encoded square", "height", h.Height, "from", from)
+	n.log.Warn("fraud proof received: the validators committed to a badly encoded square", "height", h.Height, "from", from)
 	n.applyFraud(ctx, p, h, data)
 }
 
@@ -246,7 +247,7 @@ func (n *Node) checkPendingFraud(ctx context.Context) {
 			}
 			continue
 		}
-		n.log.Warn("kept fraud proof verified: the producer published a badly encoded square", "height", h.Height)
+		n.log.Warn("kept fraud proof verified: the validators committed to a badly encoded square", "height", h.Height)
 		n.applyFraud(ctx, p, h, d)
 	}
 }
@@ -461,53 +462,16 @@ func (n *Node) publishFraud(ctx context.Context, height uint64, data []byte) {
 	}
 }
 
-// --- the producer's bad-encoding fault (devnet only) ---
+// --- the validators' bad-encoding fault (devnet only) ---
 
-// corruptsAt reports whether this producer publishes a badly encoded
-// square at height (Options.BadEncoding).
+// corruptsAt reports whether this validator committed to a badly encoded
+// square at height (Options.BadEncoding; the App corrupts it).
 func (n *Node) corruptsAt(height uint64) bool {
-	return n.cfg.Role == RoleProducer && n.opts.BadEncoding != 0 && height == n.opts.BadEncoding
+	return n.cfg.Role == RoleValidator && n.opts.BadEncoding != 0 && height == n.opts.BadEncoding
 }
 
-// faultFiller adds a small blob to the block at the bad-encoding fault's
-// height when it would otherwise be empty, so that the corrupted square
-// has k = 2: light nodes then sample part of it rather than every cell,
-// as on any real block. (corruptEDS works at k = 1 too.)
-func (n *Node) faultFiller(sb *da.SquareBuilder) error {
-	next := uint64(1)
-	if prev := n.chain.Head(); prev != nil {
-		next = prev.Height + 1
-	}
-	if !n.corruptsAt(next) || sb.Len() > 0 {
-		return nil
-	}
-	ns, err := da.NewV0Namespace([]byte("fault"))
-	if err != nil {
-		return err
-	}
-	data := make([]byte, 2*da.ContinuationSparseShareContentSize)
-	copy(data, fmt.Sprintf("devnet fault bad-encoding@%d", next))
-	b, err := da.NewBlob(ns, data, da.ShareVersionZero, nil)
-	if err != nil {
-		return err
-	}
-	return sb.Append(b)
-}
-
-// corruptEDS turns a correctly extended square into a badly encoded one,
-// the same way every time: it flips the bits of one byte of cell (0, k),
-// the first parity cell of row 0. Row 0 and column k are then not
-// codewords, yet a DAH committed to the result is as well formed as any
-// (parity cells carry the parity namespace whatever their bytes), so every
-// sample of it verifies. Works for every width, k = 1 included: the
-// empty block's square becomes a non-empty-looking 1×1 square whose row 0
-// is [tail padding, not its parity].
-func corruptEDS(e *erasure.EDS) {
-	e.Cell(0, e.Width())[100] ^= 0xff
-}
-
-// faultySquare is the badly encoded square a producer with the fault
-// published at h: pinned in memory, or rebuilt from the stored ODS the
+// faultySquare is the badly encoded square a validator with the fault
+// committed to at h: pinned in memory, or rebuilt from the stored ODS the
 // same way (after a restart), and checked against h's data root.
 func (n *Node) faultySquare(ctx context.Context, h *da.Header) (*square, error) {
 	f := n.fraud
@@ -525,7 +489,7 @@ func (n *Node) faultySquare(ctx context.Context, h *da.Header) (*square, error) 
 	if err != nil {
 		return nil, err
 	}
-	corruptEDS(eds)
+	consensus.CorruptEDS(eds)
 	dah, err := erasure.Commit(eds)
 	if err != nil {
 		return nil, err
@@ -542,7 +506,7 @@ func (n *Node) faultySquare(ctx context.Context, h *da.Header) (*square, error) 
 	return sq, nil
 }
 
-// pinFaulty keeps the producer's badly encoded square in memory.
+// pinFaulty keeps the validator's badly encoded square in memory.
 func (n *Node) pinFaulty(sq *square) {
 	n.fraud.mu.Lock()
 	n.fraud.pinned = sq
@@ -668,7 +632,7 @@ func (n *Node) fetchFraud(ctx context.Context, p peer.ID, heights []uint64) {
 			n.host.Penalize(p, p2p.OffenceInvalid, fmt.Errorf("asked for the fraud proof of height %d, got height %d", h, proof.Height))
 			return
 		case err == nil && hd != nil:
-			n.log.Warn("fraud proof fetched: the producer published a badly encoded square", "height", h, "from", p)
+			n.log.Warn("fraud proof fetched: the validators committed to a badly encoded square", "height", h, "from", p)
 			n.applyFraud(ctx, proof, hd, data)
 		case errors.Is(err, store.ErrNotFound) && proof != nil:
 			n.keepPendingFraud(h, data)

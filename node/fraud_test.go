@@ -346,7 +346,7 @@ func TestBadEncodingFraudProof(t *testing.T) {
 	}
 }
 
-// badEncodingNet is a producer running the bad-encoding fault at height
+// badEncodingNet is a validator running the bad-encoding fault at height
 // bad and one fast-sampling light node, with no full node to prove it.
 func badEncodingNet(t *testing.T, bad uint64) *testNet {
 	fastSampling(t)

@@ -1,47 +1,62 @@
 package node
 
 import (
-	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
 )
 
 // Genesis is what every node of a chain agrees on before the first block:
-// written by `tartan init --role producer` and copied to every other node.
+// the chain's rules and its validators. Every validator derives the same
+// CometBFT genesis from it (consensus.NewChain), so only this file is
+// shared.
 type Genesis struct {
-	ChainID        string    `json:"chain_id"`
-	Producer       string    `json:"producer"` // hex ed25519 public key
-	GenesisTime    time.Time `json:"genesis_time"`
-	BlockTime      Duration  `json:"block_time"`
-	MaxSquareWidth int       `json:"max_square_width"`
+	ChainID        string             `json:"chain_id"`
+	GenesisTime    time.Time          `json:"genesis_time"`
+	BlockTime      Duration           `json:"block_time"`
+	MaxSquareWidth int                `json:"max_square_width"`
+	Validators     []GenesisValidator `json:"validators"`
+}
+
+// GenesisValidator is one validator and its voting power.
+type GenesisValidator struct {
+	Name   string `json:"name"`
+	PubKey string `json:"pub_key"` // hex ed25519 consensus key
+	Power  int64  `json:"power"`
 }
 
 // ErrGenesis reports a genesis file that cannot be used.
 var ErrGenesis = errors.New("node: invalid genesis")
 
-// ProducerKey decodes the producer's public key.
-func (g *Genesis) ProducerKey() (ed25519.PublicKey, error) {
-	b, err := hex.DecodeString(g.Producer)
-	if err != nil || len(b) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("%w: producer must be %d hex characters (an ed25519 public key)", ErrGenesis, 2*ed25519.PublicKeySize)
+// Chain is the consensus engine's view of the genesis.
+func (g *Genesis) Chain() (*consensus.Chain, error) {
+	vals := make([]consensus.GenesisValidator, len(g.Validators))
+	for i, v := range g.Validators {
+		pk, err := hex.DecodeString(v.PubKey)
+		if err != nil {
+			return nil, fmt.Errorf("%w: validators[%d].pub_key: want hex of an ed25519 public key", ErrGenesis, i)
+		}
+		vals[i] = consensus.GenesisValidator{Name: v.Name, PubKey: pk, Power: v.Power}
 	}
-	return ed25519.PublicKey(b), nil
+	c, err := consensus.NewChain(g.ChainID, g.GenesisTime, g.MaxSquareWidth, vals)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrGenesis, err)
+	}
+	return c, nil
 }
 
 // Validate checks every field.
 func (g *Genesis) Validate() error {
-	h := da.Header{ChainID: g.ChainID, Height: 1, SquareWidth: 1, Producer: make([]byte, 32), Signature: make([]byte, 64)}
+	h := da.Header{ChainID: g.ChainID, Height: 1, SquareWidth: 1, Certificate: []byte{0}}
 	if err := h.Validate(); err != nil {
 		return fmt.Errorf("%w: chain_id: %w", ErrGenesis, err)
-	}
-	if _, err := g.ProducerKey(); err != nil {
-		return err
 	}
 	if g.GenesisTime.IsZero() {
 		return fmt.Errorf("%w: genesis_time is missing", ErrGenesis)
@@ -52,7 +67,18 @@ func (g *Genesis) Validate() error {
 	if err := da.ValidateMaxSquareWidth(g.MaxSquareWidth); err != nil {
 		return fmt.Errorf("%w: max_square_width: %w", ErrGenesis, err)
 	}
-	return nil
+	if len(g.Validators) == 0 {
+		return fmt.Errorf("%w: validators is empty (tartan init --role validator writes a genesis with one)", ErrGenesis)
+	}
+	seen := map[string]bool{}
+	for i, v := range g.Validators {
+		if seen[v.PubKey] {
+			return fmt.Errorf("%w: validators[%d] (%s) is listed twice", ErrGenesis, i, v.Name)
+		}
+		seen[v.PubKey] = true
+	}
+	_, err := g.Chain()
+	return err
 }
 
 // LoadGenesis reads and validates a genesis file.
@@ -135,4 +161,17 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// AddValidator adds a validator (its hex ed25519 consensus key, as
+// ValidatorIdentity reads it) to g with power, under name; a key already
+// listed is refused.
+func (g *Genesis) AddValidator(name, pubKey string, power int64) error {
+	for _, v := range g.Validators {
+		if strings.EqualFold(v.PubKey, pubKey) {
+			return fmt.Errorf("%w: validator %s is already listed as %q", ErrGenesis, pubKey, v.Name)
+		}
+	}
+	g.Validators = append(g.Validators, GenesisValidator{Name: name, PubKey: strings.ToLower(pubKey), Power: power})
+	return g.Validate()
 }

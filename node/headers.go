@@ -7,16 +7,24 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/node/store"
 	"github.com/tartan-da/tartan/p2p"
 )
 
-// headerSource serves the header-range protocol from the store.
-type headerSource struct{ st *store.Store }
+// headerSource serves the header-range protocol from the store. The first
+// header carries its validator set; the others only where it changed.
+type headerSource struct {
+	st     *store.Store
+	verify *consensus.Verifier
+}
 
 func (s headerSource) Headers(ctx context.Context, from uint64, count int) ([]*da.Header, error) {
-	var out []*da.Header
+	var (
+		out  []*da.Header
+		prev *da.Header
+	)
 	for h := from; len(out) < count; h++ {
 		hd, err := s.st.Header(ctx, h)
 		if errors.Is(err, store.ErrNotFound) {
@@ -25,7 +33,11 @@ func (s headerSource) Headers(ctx context.Context, from uint64, count int) ([]*d
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, hd)
+		wire, err := s.verify.Wire(hd, prev)
+		if err != nil {
+			return nil, err
+		}
+		out, prev = append(out, wire), hd
 	}
 	if len(out) == 0 {
 		return nil, p2p.ErrNotFound
@@ -33,11 +45,14 @@ func (s headerSource) Headers(ctx context.Context, from uint64, count int) ([]*d
 	return out, nil
 }
 
-// validateHeader judges a gossiped header before it is forwarded: it must
-// be signed by the producer and agree with what this node stored.
+// validateHeader judges a gossiped header before it is forwarded: its
+// certificate must verify against what this node trusts, and it must agree
+// with what this node stored. A header this node cannot judge yet (too far
+// ahead of its head, a validator set it does not know) is ignored, not
+// held against the sender.
 func (n *Node) validateHeader(ctx context.Context, _ peer.ID, h *da.Header) p2p.ValidationResult {
-	if err := n.chain.check(ctx, h); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+	if _, err := n.chain.check(ctx, h); err != nil {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errHeaderGap) || consensus.Unverifiable(err) {
 			return p2p.Ignore
 		}
 		n.log.Debug("rejected header", "height", h.Height, "err", err)
@@ -103,22 +118,16 @@ func (n *Node) syncOnce(ctx context.Context) bool {
 		if err != nil {
 			continue
 		}
-		// Link to the stored header below the answer, not to the head:
-		// gossip may have moved the head while the request was out.
-		var prev *da.Header
-		if hs[0].Height > 1 {
-			if prev, err = n.chain.Header(ctx, hs[0].Height-1); err != nil {
-				continue
-			}
-		}
-		if err := p2p.VerifyHeaders(prev, hs, n.chain.producer); err != nil {
-			n.host.Penalize(p, p2p.OffenceInvalid, err)
-			continue
-		}
+		// Each header is verified against the one below it as it is
+		// added (gossip may move the head meanwhile: a height already
+		// stored is compared with the stored header instead).
 		added := 0
 		for _, h := range hs {
 			if err := n.chain.Add(ctx, h); err != nil {
-				n.log.Warn("synced header not added", "height", h.Height, "err", err)
+				if !errors.Is(err, errHeaderGap) && !consensus.Unverifiable(err) {
+					n.host.Penalize(p, p2p.OffenceInvalid, err)
+				}
+				n.log.Warn("synced header not added", "height", h.Height, "peer", p, "err", err)
 				break
 			}
 			added++

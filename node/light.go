@@ -555,7 +555,7 @@ func rotate(ps []peer.ID, by int) []peer.ID {
 // batch's other cells from being verified.
 func (s *sampler) fetchBatch(ctx context.Context, h *da.Header, cells []sampling.Cell, peers []peer.ID) []batchResult {
 	// A header can reach this node a moment before any peer has stored
-	// its square (the producer stores the header first; full nodes fetch
+	// its square (a validator stores the header first; full nodes fetch
 	// the square after the header): when every peer lacks the cells, ask
 	// them all again for a short grace period before the session counts
 	// a failure.

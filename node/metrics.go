@@ -17,8 +17,8 @@ func (n *Node) metricsLoop(ctx context.Context) error {
 		m.LocalHead.Set(float64(local))
 		m.NetworkHead.Set(float64(network))
 		m.Peers.Set(float64(len(n.host.Peers())))
-		if n.pool != nil {
-			subs, bytes := n.pool.Stats()
+		if n.validator != nil {
+			subs, bytes := n.mempoolStats()
 			m.PoolSubmissions.Set(float64(subs))
 			m.PoolBytes.Set(float64(bytes))
 		}

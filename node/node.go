@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/tartan-da/tartan/api"
-	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
 	"github.com/tartan-da/tartan/p2p"
 	"github.com/tartan-da/tartan/sampling"
@@ -32,15 +30,19 @@ type Options struct {
 	// APIAuth, when set, replaces config.json's api_auth for this run
 	// (tartan start --api.auth).
 	APIAuth string
+	// Announce, when set, replaces config.json's announce_addrs for this
+	// run (tartan start --announce).
+	Announce []string
 	// Withhold is a devnet-only fault (tartan devnet --fault withhold@H),
-	// zero when off. From this height on the producer keeps from every
+	// zero when off. From this height on a validator keeps from every
 	// peer and REST client an unrecoverable part of each non-empty square
 	// (withheldCell) while serving the rest. Other roles ignore it.
 	Withhold uint64
 	// BadEncoding is a devnet-only fault (tartan devnet --fault
-	// bad-encoding@H), zero when off: at this height the producer
-	// publishes a badly encoded square (fraud.go corruptEDS), committed
-	// and served as such. Other roles ignore it.
+	// bad-encoding@H), zero when off: at this height a validator proposes
+	// and accepts a badly encoded square (consensus.CorruptEDS), commits
+	// to it and serves it as such. Every validator of the devnet runs with
+	// it: a dishonest supermajority. Other roles ignore it.
 	BadEncoding uint64
 	// TrustedHeight and TrustedHash, when either is set, replace the
 	// config's checkpoint for this run (tartan start --trusted-height,
@@ -76,13 +78,11 @@ type Node struct {
 	apiLn   net.Listener
 	metrics *api.Metrics
 
-	// producer only
-	key      ed25519.PrivateKey
-	pool     *pool
-	extender *erasure.Extender // used by the block loop only
+	// validator only (validator.go)
+	validator *validator
 
-	// producerPeer is the peer that last accepted a forwarded submission.
-	producerPeer atomic.Value // peer.ID
+	// validatorPeer is the peer that last accepted a forwarded submission.
+	validatorPeer atomic.Value // peer.ID
 
 	// syncKick wakes the header sync loop early.
 	syncKick chan struct{}
@@ -126,6 +126,12 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 			return nil, err
 		}
 	}
+	if len(o.Announce) > 0 {
+		cfg.Announce = o.Announce
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	if o.SamplingConfidence != 0 || o.SamplingSamples != 0 {
 		cfg.Confidence, cfg.Samples = o.SamplingConfidence, o.SamplingSamples
 		if cfg.Confidence == 0 {
@@ -147,17 +153,6 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	}
 	n := &Node{dir: dir, cfg: cfg, genesis: g, opts: o, syncKick: make(chan struct{}, 1),
 		log: o.Logger.With("role", string(cfg.Role))}
-	if cfg.Role == RoleProducer {
-		if n.key, err = LoadProducerKey(filepath.Join(dir, ProducerKeyFile)); err != nil {
-			return nil, err
-		}
-		want, _ := g.ProducerKey()
-		if !want.Equal(n.key.Public()) {
-			return nil, fmt.Errorf("%w: %s does not hold the genesis producer's key", ErrConfig, ProducerKeyFile)
-		}
-		n.pool = newPool(cfg.PoolBytes, g.MaxSquareWidth)
-		n.extender = erasure.NewExtender(0)
-	}
 	scfg := store.DefaultConfig()
 	scfg.Window, scfg.Archival, scfg.Logger = cfg.Window.D(), cfg.Archival, n.log
 	if n.store, err = store.Open(ctx, filepath.Join(dir, StoreDir), scfg); err != nil {
@@ -167,7 +162,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
-	if n.chain, err = newChain(ctx, g, n.store, n.log); err != nil {
+	if n.chain, err = newChain(ctx, g, cfg.Trusting(), n.store, n.log); err != nil {
 		return fail(err)
 	}
 	n.squares = newSquares(n.store, o.SquareCacheBytes)
@@ -178,12 +173,14 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	}
 	pcfg := p2p.DefaultConfig()
 	pcfg.ChainID, pcfg.ListenAddrs, pcfg.BootstrapPeers = g.ChainID, cfg.Listen, cfg.Bootstrap
+	pcfg.AnnounceAddrs = cfg.Announce
 	if pcfg.KnownPeers, err = loadPeers(ctx, n.store); err != nil {
 		return fail(err)
 	}
 	if cfg.Role == RoleLight {
 		pcfg.DHTMode = p2p.DHTClient
 	}
+	pcfg.Metrics = n.metrics.Registerer()
 	if n.host, err = p2p.New(pcfg, nodeKey, n.log); err != nil {
 		return fail(err)
 	}
@@ -193,7 +190,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if err := n.initFraud(ctx); err != nil {
 		return fail(err)
 	}
-	n.host.ServeHeaders(headerSource{n.store})
+	n.host.ServeHeaders(headerSource{n.store, n.chain.verify})
 	n.serveProtocols()
 	if err := n.initAvailability(); err != nil {
 		return fail(err)
@@ -205,11 +202,20 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	acfg.Addr = cfg.API
 	n.initAuth(&acfg)
 	acfg.AltDANamespace = cfg.AltDA()
+	acfg.CORSOrigins = cfg.APICORSOrigins
+	acfg.MaxConns, acfg.MaxConnsPerClient = cfg.APIConnLimits()
 	if n.api, err = api.New(acfg, n.services(), n.log); err != nil {
 		return fail(err)
 	}
 	if n.apiLn, err = net.Listen("tcp", cfg.API); err != nil {
 		return fail(fmt.Errorf("node: REST API: %w", err))
+	}
+	if cfg.Role == RoleValidator {
+		// Last: CometBFT may replay blocks into the store on start, which
+		// needs everything above.
+		if err := n.initValidator(); err != nil {
+			return fail(err)
+		}
 	}
 	return n, nil
 }
@@ -243,8 +249,8 @@ func (n *Node) Run(ctx context.Context) error {
 	roles := func() {
 		run("availability", n.availLoop)
 		switch n.cfg.Role {
-		case RoleProducer:
-			run("producer", n.produceLoop)
+		case RoleValidator:
+			run("consensus", n.validator.engine.Run)
 		case RoleFull:
 			run("header sync", n.syncLoop)
 			run("square sync", n.squareLoop)
@@ -277,8 +283,11 @@ func (n *Node) Close() error {
 		if n.apiLn != nil {
 			n.apiLn.Close() // already closed when Run served on it
 		}
+		if n.validator != nil {
+			err = n.validator.engine.Close()
+		}
 		if n.host != nil {
-			err = n.host.Close()
+			err = errors.Join(err, n.host.Close())
 		}
 		if n.store != nil {
 			err = errors.Join(err, n.store.Close())

@@ -18,9 +18,9 @@ import (
 )
 
 // serveProtocols registers the request/response protocols this role
-// serves besides header ranges: squares and their proofs (producer, full
-// nodes), blob submission (producer) and the samples held (light nodes,
-// repair.go).
+// serves besides header ranges: squares and their proofs (validators,
+// full nodes), blob submission (validators) and the samples held (light
+// nodes, repair.go).
 func (n *Node) serveProtocols() {
 	if n.cfg.Role == RoleLight {
 		n.host.ServeHeld(heldSource{n})
@@ -28,7 +28,7 @@ func (n *Node) serveProtocols() {
 	}
 	n.host.ServeSquares(squareSource{n})
 	n.host.ServeRows(squareSource{n}) // fraud.go: the square as committed
-	if n.cfg.Role == RoleProducer {
+	if n.cfg.Role == RoleValidator {
 		n.host.ServeSubmissions(blobService{n})
 	}
 }
@@ -37,7 +37,7 @@ func (n *Node) serveProtocols() {
 type squareSource struct{ n *Node }
 
 // held returns a square this node holds, as p2p.ErrNotFound otherwise,
-// and whether a withholding producer keeps part of it (Options.Withhold).
+// and whether a withholding validator keeps part of it (Options.Withhold).
 func (s squareSource) held(ctx context.Context, height uint64) (*square, bool, error) {
 	local, _ := s.n.chain.Heights()
 	if height == 0 || height > local {
@@ -225,7 +225,7 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 			return nil // a proof arrived meanwhile
 		}
 		if errors.Is(err, ErrBadSquare) {
-			// p lied, or the producer committed to a square that is
+			// p lied, or the validators committed to a square that is
 			// no codeword: the square as committed tells (fraud.go).
 			if err = n.judgeSquare(ctx, h, p, err); errors.Is(err, errNotEncoded) {
 				return nil

@@ -20,7 +20,7 @@ import (
 
 // Repair from held samples (DESIGN.md §2): light nodes keep the cells they
 // sampled and serve them all on the held protocol; a full node that finds
-// no peer serving a square's ODS (the producer gone, the other full nodes
+// no peer serving a square's ODS (the validators gone, the other full nodes
 // without it) collects those cells from every peer and decodes the square
 // from their union. Each cell is proved against the header's data root,
 // so the peers need not be trusted, and the rebuilt square is committed
@@ -251,7 +251,7 @@ func (n *Node) decodeHeld(ctx context.Context, h *da.Header, part *erasure.Parti
 	err := part.Repair(dah)
 	if berr := (*erasure.ByzantineError)(nil); errors.As(err, &berr) {
 		// Every cell was proved against the data root, so a bad axis is
-		// the producer's: prove it, as a full node fetching rows would.
+		// the validators': prove it, as a full node fetching rows would.
 		return nil, n.proveBadEncoding(ctx, h, part, dah, berr)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -26,6 +27,7 @@ type nodeInfo struct{ n *Node }
 
 func (s nodeInfo) Info(context.Context) (api.NodeInfo, error) {
 	n := s.n
+	var err error
 	local, network := n.chain.Heights()
 	info := api.NodeInfo{
 		Role: string(n.cfg.Role), ChainID: n.genesis.ChainID, Version: n.opts.Version,
@@ -36,6 +38,10 @@ func (s nodeInfo) Info(context.Context) (api.NodeInfo, error) {
 		info.Listen = append(info.Listen, a.String())
 	}
 	info.Head.Sampled = n.sampledHead()
+	info.Limits.MaxSquareWidth = n.genesis.MaxSquareWidth
+	if info.Limits.MaxBlobBytes, err = da.MaxBlobDataSize(n.genesis.MaxSquareWidth, da.ShareVersionZero); err != nil {
+		return info, err
+	}
 	return info, nil
 }
 
@@ -62,11 +68,29 @@ func (s headerService) Head(context.Context) (*da.Header, error) {
 	return h, nil
 }
 
+// aboveNetwork is api.ErrNotFound for a height above the network head.
+// The header routes answer as the availability routes do (API.md §2):
+// 404 above the network head, not yet (503) above only the local head.
+// Data reads (shares, blobs, alt-DA) stay 503 for any height not held
+// yet, since op-node must retry what is merely not there yet.
+func (n *Node) aboveNetwork(height uint64) error {
+	if _, network := n.chain.Heights(); height > network {
+		return fmt.Errorf("%w: height %d is above the network head %d", api.ErrNotFound, height, network)
+	}
+	return nil
+}
+
 func (s headerService) Header(ctx context.Context, height uint64) (*da.Header, error) {
+	if err := s.n.aboveNetwork(height); err != nil {
+		return nil, err
+	}
 	return s.n.header(ctx, height)
 }
 
 func (s headerService) DAH(ctx context.Context, height uint64) (*erasure.DAH, error) {
+	if err := s.n.aboveNetwork(height); err != nil {
+		return nil, err
+	}
 	if s.n.cfg.Role == RoleLight {
 		return nil, fmt.Errorf("%w: light nodes keep only the data root", api.ErrNotServed)
 	}
@@ -123,22 +147,18 @@ type blobService struct{ n *Node }
 
 func (s blobService) Submit(ctx context.Context, blobs []da.Blob) (uint64, error) {
 	n := s.n
-	if n.pool != nil {
-		sub, err := n.pool.Add(blobs)
-		if err != nil {
-			return 0, err
-		}
-		return sub.Wait(ctx)
-	}
-	// Check what the producer would refuse before forwarding, so a client
-	// gets its 400 or 413 from here.
+	// Check what a validator would refuse before submitting or forwarding,
+	// so a client gets its 400 or 413 from here.
 	for i := range blobs {
 		if err := blobs[i].Validate(); err != nil {
 			return 0, fmt.Errorf("blob %d: %w", i, err)
 		}
 	}
-	if limit := n.genesis.MaxSquareWidth * n.genesis.MaxSquareWidth; worstShares(blobs) > limit {
+	if limit := n.genesis.MaxSquareWidth * n.genesis.MaxSquareWidth; da.WorstCaseShares(blobs) > limit {
 		return 0, fmt.Errorf("%w: the blobs take more than the %d shares of a %d×%d square", da.ErrBlobTooLarge, limit, n.genesis.MaxSquareWidth, n.genesis.MaxSquareWidth)
+	}
+	if n.validator != nil {
+		return n.submit(ctx, blobs)
 	}
 	height, err := n.forward(ctx, blobs)
 	if err != nil {
@@ -152,30 +172,30 @@ func (s blobService) Submit(ctx context.Context, blobs []da.Blob) (uint64, error
 	return height, nil
 }
 
-// forward sends a submission to the producer, trying the peer that took
+// forward sends a submission to a validator, trying the peer that took
 // the last one first.
 func (n *Node) forward(ctx context.Context, blobs []da.Blob) (uint64, error) {
 	peers := n.peersInRandomOrder()
-	if last, ok := n.producerPeer.Load().(peer.ID); ok {
+	if last, ok := n.validatorPeer.Load().(peer.ID); ok {
 		peers = append([]peer.ID{last}, peers...)
 	}
-	err := fmt.Errorf("%w: not connected to the producer", api.ErrUnavailable)
+	err := fmt.Errorf("%w: not connected to a validator", api.ErrUnavailable)
 	for _, p := range peers {
 		height, e := n.host.SubmitBlobs(ctx, p, blobs)
 		switch {
 		case e == nil:
-			n.producerPeer.Store(p)
+			n.validatorPeer.Store(p)
 			return height, nil
 		case ctx.Err() != nil:
 			return 0, ctx.Err()
 		case errors.Is(e, p2p.ErrBusy):
-			return 0, fmt.Errorf("%w: the producer's pool is full: %w", api.ErrPoolFull, e)
+			return 0, fmt.Errorf("%w: the validator's mempool is full: %w", api.ErrPoolFull, e)
 		case errors.Is(e, da.ErrBlobTooLarge):
-			return 0, fmt.Errorf("the producer refused the blobs: %w", e)
+			return 0, fmt.Errorf("the validator refused the blobs: %w", e)
 		case errors.Is(e, p2p.ErrSubmitRejected):
-			return 0, fmt.Errorf("%w: the producer refused the blobs: %w", api.ErrBadRequest, e)
+			return 0, fmt.Errorf("%w: the validator refused the blobs: %w", api.ErrBadRequest, e)
 		}
-		err = fmt.Errorf("%w: forwarding to the producer: %w", api.ErrUnavailable, e)
+		err = fmt.Errorf("%w: forwarding to a validator: %w", api.ErrUnavailable, e)
 	}
 	return 0, err
 }
@@ -269,5 +289,48 @@ func (n *Node) prunedEverywhere(h *da.Header, err error) error {
 // from peers: light nodes hold no squares, and a full node may not have
 // fetched a recent one yet.
 func (n *Node) canFetch(err error) bool {
-	return n.cfg.Role != RoleProducer && (errors.Is(err, api.ErrNotServed) || errors.Is(err, api.ErrNotYet) || errors.Is(err, api.ErrPruned))
+	return n.cfg.Role != RoleValidator && (errors.Is(err, api.ErrNotServed) || errors.Is(err, api.ErrNotYet) || errors.Is(err, api.ErrPruned))
+}
+
+// Consensus reads a header's certificate for the API; the validator set is
+// shown when it differs from the previous height's.
+func (s headerService) Consensus(ctx context.Context, h *da.Header) (api.ConsensusJSON, error) {
+	return s.n.consensusJSON(ctx, h)
+}
+
+func (n *Node) consensusJSON(ctx context.Context, h *da.Header) (api.ConsensusJSON, error) {
+	var prev *da.Header
+	if h.Height > 1 {
+		prev, _ = n.chain.Header(ctx, h.Height-1) // below a checkpoint base: shown
+	}
+	d, err := n.chain.verify.Describe(h, prev)
+	if err != nil {
+		return api.ConsensusJSON{}, err
+	}
+	x := hex.EncodeToString
+	c := api.ConsensusJSON{
+		DataHash: x(d.DataHash), ValidatorsHash: x(d.ValidatorsHash), Proposer: x(d.Proposer),
+		Commit: api.CommitJSON{Round: d.Round, BlockID: api.BlockIDJSON{Hash: x(d.BlockHash), PartTotal: d.PartTotal, PartHash: x(d.PartHash)},
+			Signatures: make([]api.SignatureJSON, len(d.Signatures))},
+		DataRootProof: api.TxProofJSON{Tx: x(d.DataTx), Index: d.ProofIndex, Total: d.ProofTotal, Aunts: make([]string, len(d.Aunts))},
+	}
+	for i, sg := range d.Signatures {
+		c.Commit.Signatures[i] = api.SignatureJSON{ValidatorAddress: x(sg.Address), Timestamp: sg.Timestamp.UTC(), Signature: x(sg.Signature)}
+	}
+	for i, a := range d.Aunts {
+		c.DataRootProof.Aunts[i] = x(a)
+	}
+	for _, v := range d.Validators {
+		c.Validators = append(c.Validators, api.ValidatorJSON{Address: x(v.Address), PubKey: x(v.PubKey), VotingPower: v.Power})
+	}
+	return c, nil
+}
+
+// headerJSON is a header in the API's shape, for events.
+func (n *Node) headerJSON(ctx context.Context, h *da.Header) api.HeaderJSON {
+	c, err := n.consensusJSON(ctx, h)
+	if err != nil {
+		n.log.Warn("header certificate unreadable", "height", h.Height, "err", err)
+	}
+	return api.NewHeaderJSON(h, c)
 }

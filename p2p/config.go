@@ -9,6 +9,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tartan-da/tartan/da"
 )
@@ -20,7 +22,7 @@ const (
 	// DHTClient only queries the DHT and never advertises: light nodes.
 	DHTClient DHTMode = iota + 1
 	// DHTServer answers DHT queries and advertises the host as a server of
-	// whole squares under the chain's key: full nodes and the producer.
+	// whole squares under the chain's key: full nodes and validators.
 	DHTServer
 )
 
@@ -55,6 +57,12 @@ type Config struct {
 	// ListenAddrs are multiaddrs such as /ip4/0.0.0.0/tcp/2121 and
 	// /ip4/0.0.0.0/udp/2121/quic-v1.
 	ListenAddrs []string
+	// AnnounceAddrs, when set, are the addresses the host advertises to
+	// peers (identify, the DHT, Addrs) instead of its listen addresses:
+	// a node behind NAT or a port mapping names the public address peers
+	// can dial, like /ip4/203.0.113.7/tcp/2121. No /p2p/ part; the host
+	// adds its own peer id.
+	AnnounceAddrs []string
 	// BootstrapPeers are full multiaddrs ending in /p2p/<peer id>. Run
 	// connects to them and keeps reconnecting while they are away.
 	BootstrapPeers []string
@@ -63,7 +71,7 @@ type Config struct {
 	// whose bootstrap peers are gone still finds the network. Entries that
 	// do not parse are skipped: they are a hint, not configuration.
 	KnownPeers []string
-	// DHTMode is DHTServer for full nodes and the producer, DHTClient for
+	// DHTMode is DHTServer for full nodes and validators, DHTClient for
 	// light nodes.
 	DHTMode DHTMode
 
@@ -89,6 +97,10 @@ type Config struct {
 	// forgotten.
 	BanThreshold int
 	BanDuration  time.Duration
+
+	// Metrics, when set, gets the resource manager's metrics
+	// (libp2p_rcmgr_*) of this host; nil exports none.
+	Metrics prometheus.Registerer
 
 	// DiscoveryInterval is how often Run reconnects to absent bootstrap
 	// peers, advertises itself (DHT servers) and looks for peers when it
@@ -135,6 +147,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := parseAddrs(c.ListenAddrs); err != nil {
 		return err
+	}
+	if _, err := ParseAnnounceAddrs(c.AnnounceAddrs); err != nil {
+		return fmt.Errorf("%w: announce address %w", ErrConfig, err)
 	}
 	if _, err := parseBootstrap(c.BootstrapPeers); err != nil {
 		return err
@@ -195,6 +210,28 @@ func parseAddrs(ss []string) ([]ma.Multiaddr, error) {
 	return out, nil
 }
 
+// ParseAnnounceAddrs checks addresses a host may advertise: multiaddrs
+// without /p2p/ (the host adds its own peer id) and not 0.0.0.0 or ::,
+// which only mean something to a listener. Errors start with the
+// offending address, for the caller to say where it came from.
+func ParseAnnounceAddrs(ss []string) ([]ma.Multiaddr, error) {
+	out := make([]ma.Multiaddr, 0, len(ss))
+	for _, s := range ss {
+		a, err := ma.NewMultiaddr(strings.TrimSpace(s))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a multiaddr (like /ip4/203.0.113.7/tcp/2121): %v", s, err)
+		}
+		if _, err := a.ValueForProtocol(ma.P_P2P); err == nil {
+			return nil, fmt.Errorf("%q: leave out /p2p/…, the host adds its own peer id", s)
+		}
+		if manet.IsIPUnspecified(a) {
+			return nil, fmt.Errorf("%q: 0.0.0.0 and :: are for listening; announce an address peers can dial", s)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
 // parseBootstrap merges addresses of the same peer.
 func parseBootstrap(ss []string) ([]peer.AddrInfo, error) {
 	addrs := make([]ma.Multiaddr, 0, len(ss))
@@ -215,10 +252,10 @@ func parseBootstrap(ss []string) ([]peer.AddrInfo, error) {
 	return infos, nil
 }
 
-// resourceManager turns the explicit limits into libp2p's resource
-// manager. Scopes the limits do not name (services, protocols, transient)
+// limiter turns the explicit limits into libp2p's resource manager
+// limits. Scopes the limits do not name (services, protocols, transient)
 // get libp2p's defaults scaled to the same memory and descriptors.
-func (r ResourceLimits) resourceManager() (network.ResourceManager, error) {
+func (r ResourceLimits) limiter() rcmgr.Limiter {
 	base := rcmgr.DefaultLimits.Scale(r.Memory, r.FD)
 	all := rcmgr.ResourceLimits{
 		Conns: rcmgr.LimitVal(r.Conns), ConnsInbound: rcmgr.LimitVal(r.Conns), ConnsOutbound: rcmgr.LimitVal(r.Conns),
@@ -231,5 +268,35 @@ func (r ResourceLimits) resourceManager() (network.ResourceManager, error) {
 		Memory: rcmgr.LimitVal64(min(max(r.Memory/16, 8<<20), r.Memory)), FD: rcmgr.LimitVal(r.FD),
 	}
 	limits := rcmgr.PartialLimitConfig{System: all, PeerDefault: perPeer}.Build(base)
-	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits))
+	return rcmgr.NewFixedLimiter(limits)
+}
+
+// resourceManager builds the resource manager, and registers its
+// collector with reg when reg is not nil; unregister takes the collector
+// back out should the host not come up. libp2p's own metrics are always
+// off: they live in package variables shared by every host of the
+// process (metrics.go).
+func (r ResourceLimits) resourceManager(reg prometheus.Registerer) (rm network.ResourceManager, unregister func(), err error) {
+	limiter := r.limiter()
+	opts := []rcmgr.Option{rcmgr.WithMetricsDisabled()}
+	var rc *resourceCollector
+	if reg != nil {
+		rc = newResourceCollector(limiter)
+		opts = append(opts, rcmgr.WithMetrics(blockCounter{rc.blocked}))
+	}
+	unregister = func() {}
+	if rm, err = rcmgr.NewResourceManager(limiter, opts...); err != nil || rc == nil {
+		return rm, unregister, err
+	}
+	state, ok := rm.(rcmgr.ResourceManagerState)
+	if !ok {
+		rm.Close()
+		return nil, nil, fmt.Errorf("p2p: resource manager %T does not report its state", rm)
+	}
+	rc.state = state
+	if err := reg.Register(rc); err != nil {
+		rm.Close()
+		return nil, nil, fmt.Errorf("p2p: registering the resource manager's metrics: %w", err)
+	}
+	return rm, func() { reg.Unregister(rc) }, nil
 }

@@ -7,7 +7,9 @@
 // explicit limits, a connection manager, and a connection gater that
 // refuses banned peers. Peers come from bootstrap addresses and a Kademlia
 // DHT under /tartan/<chain-id>, where DHT servers (full nodes, the
-// producer) advertise themselves.
+// validators) advertise themselves. The resource manager's use, limits and
+// refusals are exported, per host, to the Prometheus registerer in
+// Config.Metrics (metrics.go).
 //
 // Every request/response protocol is a Protocol value (ID
 // /tartan/<chain-id>/<name>/<version>, size limits, deadline, concurrency)

@@ -61,7 +61,7 @@ func FuzzHeaderRangeRequest(f *testing.F) {
 }
 
 func FuzzHeaderRangeResponse(f *testing.F) {
-	hs := chain(f, testChain, producerKey(f, 1), 4)
+	hs := chain(f, testChain, validatorSet(1), 4)
 	good, err := encodeHeaders(hs)
 	if err != nil {
 		f.Fatal(err)

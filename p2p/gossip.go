@@ -2,7 +2,6 @@ package p2p
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
 
@@ -199,9 +198,9 @@ func (t *Topic) deliver(ctx context.Context) {
 	}
 }
 
-// HeaderValidator judges a decoded header: the consumer checks what needs
-// chain state (expected producer, current head, sequence, prev hash).
-// Compose it with CheckHeader for the stateless part.
+// HeaderValidator judges a decoded header: the consumer checks its
+// consensus certificate (package consensus) and what needs chain state
+// (current head, sequence, prev hash).
 type HeaderValidator func(ctx context.Context, from peer.ID, h *da.Header) ValidationResult
 
 // HeaderHandler receives every accepted header; see PayloadHandler.
@@ -213,7 +212,7 @@ type HeaderTopic struct{ t *Topic }
 // JoinHeaders registers the header topic. Before validate sees a header,
 // p2p checks its size (da.HeaderMaxSize), decodes it and checks its chain
 // id; a header that fails is rejected and its sender penalised. validate
-// must not be nil; handle may be nil (a producer only publishes). Call
+// must not be nil; handle may be nil (a node that only publishes). Call
 // before Run.
 func (h *Host) JoinHeaders(validate HeaderValidator, handle HeaderHandler) (*HeaderTopic, error) {
 	if validate == nil {
@@ -243,7 +242,7 @@ func (h *Host) JoinHeaders(validate HeaderValidator, handle HeaderHandler) (*Hea
 }
 
 // Publish gossips hdr. It is validated locally first, as if received, so
-// the producer's own validator must accept it.
+// the publisher's own validator must accept it.
 func (t *HeaderTopic) Publish(ctx context.Context, hdr *da.Header) error {
 	b, err := hdr.MarshalBinary()
 	if err != nil {
@@ -258,17 +257,6 @@ func (t *HeaderTopic) Peers() []peer.ID { return t.t.Peers() }
 // MeshPeers are the peers this host forwards headers to; see
 // Topic.MeshPeers.
 func (t *HeaderTopic) MeshPeers() []peer.ID { return t.t.MeshPeers() }
-
-// CheckHeader is the stateless part of header validation: the chain id and
-// the producer's signature. Reject for either; Accept otherwise.
-func CheckHeader(chainID string, producer ed25519.PublicKey) HeaderValidator {
-	return func(_ context.Context, _ peer.ID, h *da.Header) ValidationResult {
-		if h.ChainID != chainID || h.Verify(producer) != nil {
-			return Reject
-		}
-		return Accept
-	}
-}
 
 // AllHeaders runs validators in order and returns the first verdict that
 // is not Accept; Accept if all accept.

@@ -2,7 +2,6 @@ package p2p
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/binary"
 	"fmt"
 
@@ -71,7 +70,9 @@ func (r HeaderRangeRequest) check() error {
 
 // encodeHeaders encodes a header-range answer.
 func encodeHeaders(hs []*da.Header) ([]byte, error) {
-	b := binary.AppendUvarint(make([]byte, 0, len(hs)*(da.HeaderMaxSize/2)), uint64(len(hs)))
+	// A typical header is a kilobyte or two; the limit, a certificate of
+	// a few hundred validators, is far above it: grow as needed.
+	b := binary.AppendUvarint(make([]byte, 0, len(hs)*2048), uint64(len(hs)))
 	for _, h := range hs {
 		hb, err := h.MarshalBinary()
 		if err != nil {
@@ -165,7 +166,7 @@ func (h *Host) ServeHeaders(src HeaderSource) {
 // RequestHeaders asks to for up to count headers from height from. The
 // answer is checked for shape (well-formed headers of this chain, at
 // contiguous heights from from, no more than asked); the caller verifies
-// signatures and links, for instance with VerifyHeaders. An answer that
+// certificates and links (node does, with package consensus). An answer that
 // fails the check penalises the peer and is ErrMalformed.
 func (h *Host) RequestHeaders(ctx context.Context, to peer.ID, from uint64, count int) ([]*da.Header, error) {
 	if count <= 0 || count > HeaderRangeMaxCount {
@@ -182,22 +183,4 @@ func (h *Host) RequestHeaders(ctx context.Context, to peer.ID, from uint64, coun
 		return err
 	})
 	return hs, err
-}
-
-// VerifyHeaders checks that hs are signed by producer and follow each
-// other, the first following prev (which may be nil when hs[0] is height
-// 1 or trusted by other means).
-func VerifyHeaders(prev *da.Header, hs []*da.Header, producer ed25519.PublicKey) error {
-	for _, hd := range hs {
-		if err := hd.Verify(producer); err != nil {
-			return err
-		}
-		if prev != nil {
-			if err := hd.VerifySuccessor(prev); err != nil {
-				return err
-			}
-		}
-		prev = hd
-	}
-	return nil
 }

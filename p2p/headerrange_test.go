@@ -1,6 +1,7 @@
 package p2p
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -28,7 +29,7 @@ func (m memSource) Headers(_ context.Context, from uint64, count int) ([]*da.Hea
 // connected to it.
 func headerPair(t *testing.T, n int, serverCfg func(*Config)) (server, client *Host, hs []*da.Header) {
 	t.Helper()
-	hs = chain(t, testChain, producerKey(t, 1), n)
+	hs = chain(t, testChain, validatorSet(1), n)
 	cfg := testConfig()
 	if serverCfg != nil {
 		serverCfg(&cfg)
@@ -67,16 +68,23 @@ func TestHeaderRange(t *testing.T) {
 		}
 		for i, h := range got {
 			want := hs[c.from-1+uint64(i)]
-			if h.Hash() != want.Hash() || string(h.Signature) != string(want.Signature) {
+			if !h.EqualFields(want) || !bytes.Equal(h.Certificate, want.Certificate) {
 				t.Fatalf("from %d: header %d differs from the source's height %d", c.from, i, want.Height)
 			}
 		}
+		// The answer links up: each header follows the one before it,
+		// the first the source's header below from.
 		var prev *da.Header
 		if c.from > 1 {
 			prev = hs[c.from-2]
 		}
-		if err := VerifyHeaders(prev, got, hs[0].Producer); err != nil {
-			t.Fatalf("from %d: served headers do not verify: %v", c.from, err)
+		for _, h := range got {
+			if prev != nil {
+				if err := h.VerifySuccessor(prev); err != nil {
+					t.Fatalf("from %d: served header %d does not follow its predecessor: %v", c.from, h.Height, err)
+				}
+			}
+			prev = h
 		}
 	}
 	// Beyond the head: not found, and the server is not penalised for it.
@@ -198,8 +206,8 @@ func badServer(t *testing.T, answer func(req HeaderRangeRequest) []byte) *Host {
 func okFrame(payload []byte) []byte { return appendFrame(nil, append([]byte{statusOK}, payload...)) }
 
 func TestHeaderRangeBadAnswers(t *testing.T) {
-	hs := chain(t, testChain, producerKey(t, 1), 20)
-	other := chain(t, "other-chain", producerKey(t, 1), 20)
+	hs := chain(t, testChain, validatorSet(1), 20)
+	other := chain(t, "other-chain", validatorSet(1), 20)
 	encode := func(hs ...*da.Header) []byte {
 		b, err := encodeHeaders(hs)
 		if err != nil {
@@ -250,7 +258,7 @@ func TestHeaderRangeBadAnswers(t *testing.T) {
 }
 
 func TestPenalisedPeerIsDisconnectedOthersServe(t *testing.T) {
-	hs := chain(t, testChain, producerKey(t, 1), 10)
+	hs := chain(t, testChain, validatorSet(1), 10)
 	good := newHost(t, testConfig())
 	good.ServeHeaders(memSource{hs})
 	run(t, good)

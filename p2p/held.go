@@ -13,7 +13,7 @@ import (
 // Held-samples protocol (DESIGN.md §2, §5): a light node keeps the cells
 // it sampled, each verified against the data root, and hands them all over
 // on request. A full node that finds no peer serving a square's ODS (the
-// producer is gone, say) collects these from every peer and rebuilds the
+// validators are gone, say) collects these from every peer and rebuilds the
 // square from their union.
 //
 //	request  height(8), big-endian; height 0 is malformed

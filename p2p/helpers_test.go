@@ -1,10 +1,12 @@
 package p2p
 
 import (
+	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"testing"
@@ -119,8 +121,44 @@ func connected(h *Host, p peer.ID) bool {
 	return false
 }
 
-// chain builds n signed headers of chain id from height 1.
-func chain(t testing.TB, id string, key ed25519.PrivateKey, n int) []*da.Header {
+// validatorSet names a stand-in for a chain's validators in these tests:
+// the headers it certifies carry its marker in their Certificate, and
+// certifiedBy plays the node's certificate verification (package
+// consensus tests the real certificates).
+type validatorSet byte
+
+// testBlockHash stands in for the consensus engine's block hash: SHA-256
+// over the compact fields and the validator set, so two sets never
+// produce the same block.
+func testBlockHash(h *da.Header, vs validatorSet) [32]byte {
+	s := sha256.New()
+	fmt.Fprintf(s, "%s|%d|%d|%x|%d|%x|%d", h.ChainID, h.Height, h.Time.UnixNano(), h.PrevHash, h.SquareWidth, h.DataRoot, vs)
+	var out [32]byte
+	s.Sum(out[:0])
+	return out
+}
+
+// testCertificate stands in for consensus evidence: vs's marker, then the
+// block hash it certifies.
+func testCertificate(vs validatorSet, blockHash [32]byte) []byte {
+	return append([]byte{'v', 's', byte(vs)}, blockHash[:]...)
+}
+
+// certifiedBy accepts a header of chain id only if vs certified exactly
+// its fields, and rejects every other: the verdict a node's certificate
+// check gives.
+func certifiedBy(id string, vs validatorSet) HeaderValidator {
+	return func(_ context.Context, _ peer.ID, h *da.Header) ValidationResult {
+		if h.ChainID != id || h.BlockHash != testBlockHash(h, vs) || !bytes.Equal(h.Certificate, testCertificate(vs, h.BlockHash)) {
+			return Reject
+		}
+		return Accept
+	}
+}
+
+// chain builds n headers of chain id from height 1, certified by vs and
+// linked by PrevHash.
+func chain(t testing.TB, id string, vs validatorSet, n int) []*da.Header {
 	t.Helper()
 	out := make([]*da.Header, n)
 	var prev [32]byte
@@ -131,18 +169,15 @@ func chain(t testing.TB, id string, key ed25519.PrivateKey, n int) []*da.Header 
 			PrevHash: prev, SquareWidth: 4,
 		}
 		h.DataRoot[0], h.DataRoot[1] = byte(i), byte(i>>8)
-		h.Sign(key)
+		h.BlockHash = testBlockHash(h, vs)
+		h.Certificate = testCertificate(vs, h.BlockHash)
+		if err := h.Validate(); err != nil {
+			t.Fatal(err)
+		}
 		prev = h.Hash()
 		out[i] = h
 	}
 	return out
-}
-
-func producerKey(t testing.TB, seed byte) ed25519.PrivateKey {
-	t.Helper()
-	s := make([]byte, ed25519.SeedSize)
-	s[0] = seed
-	return ed25519.NewKeyFromSeed(s)
 }
 
 func mustAddr(t *testing.T, s string) ma.Multiaddr {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -75,6 +76,7 @@ func New(cfg Config, key crypto.PrivKey, logger *slog.Logger) (*Host, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	listen, _ := parseAddrs(cfg.ListenAddrs)
+	announce, _ := ParseAnnounceAddrs(cfg.AnnounceAddrs)
 	boot, _ := parseBootstrap(cfg.BootstrapPeers)
 	var known []peer.AddrInfo
 	for _, a := range cfg.KnownPeers {
@@ -82,17 +84,18 @@ func New(cfg Config, key crypto.PrivKey, logger *slog.Logger) (*Host, error) {
 			known = append(known, infos...)
 		}
 	}
-	rm, err := cfg.Resources.resourceManager()
+	rm, unregister, err := cfg.Resources.resourceManager(cfg.Metrics)
 	if err != nil {
 		return nil, fmt.Errorf("p2p: resource manager: %w", err)
 	}
 	cm, err := connmgr.NewConnManager(cfg.ConnLow, cfg.ConnHigh, connmgr.WithGracePeriod(cfg.ConnGrace))
 	if err != nil {
+		unregister()
 		rm.Close()
 		return nil, fmt.Errorf("p2p: connection manager: %w", err)
 	}
 	scores := newScorer(cfg.BanThreshold, cfg.BanDuration)
-	lh, err := libp2p.New(
+	opts := []libp2p.Option{
 		libp2p.Identity(key),
 		libp2p.ListenAddrs(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
@@ -104,11 +107,19 @@ func New(cfg Config, key crypto.PrivKey, logger *slog.Logger) (*Host, error) {
 		libp2p.ConnectionGater(gater{scores}),
 		libp2p.UserAgent("tartan"),
 		libp2p.DisableRelay(),
-		// Several hosts share a process in tests and devnets; metrics are
-		// the node's to export.
+		// libp2p's metrics live in package variables shared by every
+		// host of the process; the resource manager's are exported per
+		// host instead (metrics.go).
 		libp2p.DisableMetrics(),
-	)
+	}
+	if len(announce) > 0 {
+		// Peers learn these (identify, DHT records) instead of the
+		// listen addresses, which behind NAT they could not dial.
+		opts = append(opts, libp2p.AddrsFactory(func([]ma.Multiaddr) []ma.Multiaddr { return slices.Clone(announce) }))
+	}
+	lh, err := libp2p.New(opts...)
 	if err != nil {
+		unregister()
 		return nil, fmt.Errorf("p2p: libp2p host: %w", err)
 	}
 	h := &Host{
@@ -305,7 +316,7 @@ func (h *Host) enter() bool {
 }
 
 // discoveryNamespace is the DHT key under which full nodes and the
-// producer of a chain advertise that they serve whole squares.
+// validators of a chain advertise that they serve whole squares.
 func (h *Host) discoveryNamespace() string { return "/tartan/" + h.cfg.ChainID + "/full/v1" }
 
 // discover keeps the host connected: bootstrap peers, then (DHT servers)

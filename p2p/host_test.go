@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 func TestAddrsAreDialable(t *testing.T) {
@@ -32,7 +34,7 @@ func TestAddrsAreDialable(t *testing.T) {
 // Two hosts listening on QUIC only exchange headers.
 func TestQUIC(t *testing.T) {
 	quicOnly := func(c *Config) { c.ListenAddrs = []string{"/ip4/127.0.0.1/udp/0/quic-v1"} }
-	hs := chain(t, testChain, producerKey(t, 1), 3)
+	hs := chain(t, testChain, validatorSet(1), 3)
 	cfg := testConfig()
 	quicOnly(&cfg)
 	server := newHost(t, cfg)
@@ -143,5 +145,59 @@ func TestDHTDiscovery(t *testing.T) {
 	})
 	if slices.Contains(found, light.ID()) {
 		t.Fatal("a DHT client advertised itself")
+	}
+}
+
+// A host with AnnounceAddrs advertises them instead of its listen
+// addresses: in Addrs, and to a peer through identify.
+func TestAnnounceAddrs(t *testing.T) {
+	// Loopback, but a port nothing listens on: what a port mapping in
+	// front of the node would forward.
+	const announced = "/ip4/127.0.0.1/tcp/40404"
+	cfg := testConfig()
+	cfg.AnnounceAddrs = []string{announced}
+	natted := newHost(t, cfg)
+	other := newHost(t, testConfig())
+	run(t, natted)
+	run(t, other)
+	want := announced + "/p2p/" + natted.ID().String()
+	if got := natted.Addrs(); len(got) != 1 || got[0].String() != want {
+		t.Fatalf("Addrs %v, want [%s]", got, want)
+	}
+	// Dial its real listen address, as a port mapping would.
+	listen := natted.host.Network().ListenAddresses()
+	if len(listen) == 0 || listen[0].String() == announced {
+		t.Fatalf("listen addresses %v", listen)
+	}
+	dial, err := ma.NewMultiaddr(listen[0].String() + "/p2p/" + natted.ID().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := other.Connect(ctx, dial); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the peer learns the announced address through identify", func() bool {
+		return slices.ContainsFunc(other.host.Peerstore().Addrs(natted.ID()), func(a ma.Multiaddr) bool { return a.String() == announced })
+	})
+}
+
+func TestAnnounceAddrsValidate(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"127.0.0.1:2121", "announce address"},
+		{"/ip4/127.0.0.1/tcp/2121/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA", "/p2p/"},
+		{"/ip4/0.0.0.0/tcp/2121", "0.0.0.0"},
+	} {
+		cfg := testConfig()
+		cfg.AnnounceAddrs = []string{tc.addr}
+		if err := cfg.Validate(); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("announce %q: %v, want ErrConfig naming %q", tc.addr, err, tc.want)
+		}
+	}
+	cfg := testConfig()
+	cfg.AnnounceAddrs = []string{"/dns4/node.example.org/tcp/2121", "/ip4/127.0.0.1/udp/2121/quic-v1"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -13,11 +13,11 @@ import (
 
 // Committed-square protocols (DESIGN.md §5): what a full node needs to
 // judge a square whose ODS does not reproduce its header's data root. The
-// ODS alone cannot tell a peer's lie from a producer's badly encoded
+// ODS alone cannot tell a peer's lie from the validators' badly encoded
 // square; the roots and the extended rows as committed can, and they prove
 // themselves without any per-cell proof: the 4k roots hash to the data
 // root, and each whole row hashes to its root. Both are served by the
-// producer and full nodes from squares they hold.
+// validators and full nodes from squares they hold.
 //
 // Requests, integers big-endian, height 0 malformed:
 //

@@ -12,7 +12,7 @@ import (
 	"github.com/tartan-da/tartan/erasure"
 )
 
-// Square protocols (DESIGN.md §5), served by full nodes and the producer
+// Square protocols (DESIGN.md §5), served by full nodes and validators
 // from verified squares. Every answer is checked here for shape only (sizes,
 // that it answers the question asked); the caller verifies it against the
 // header's data root and reports a bad proof with Penalize(p,
@@ -483,7 +483,7 @@ func (h *Host) RequestBlobProof(ctx context.Context, to peer.ID, height uint64, 
 }
 
 // ServesSquares reports whether p is known (from identify) to serve the
-// square protocols: the producer and full nodes do, light nodes do not.
+// square protocols: validators and full nodes do, light nodes do not.
 // Asking only such peers spares a light node a walk through every other
 // light node it is connected to.
 func (h *Host) ServesSquares(p peer.ID) bool {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -17,11 +16,10 @@ const authUsage = "usage: tartan auth token create --dir D [--name N] | tartan a
 // API's write routes (config api_auth); they live in the node's directory
 // and a running node picks up every change at its next request.
 func runAuth(_ context.Context, e *env, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) || len(args) > 1 && args[0] == "token" && isHelp(args[1]) {
+		return printHelp(e, authUsage, nil)
+	}
 	if len(args) == 0 || args[0] != "token" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(e.stderr, authUsage)
-			return flag.ErrHelp
-		}
 		return usageErr("auth needs a subcommand; %s", authUsage)
 	}
 	if len(args) < 2 {

@@ -107,7 +107,7 @@ func TestAvailabilityCommandErrors(t *testing.T) {
 		want string // stderr must contain it
 	}{
 		{"above the head", []string{"--node", ts.URL, "11"}, 1, "tartan availability: height 11 is above the network head\n"},
-		{"node error with a newline", []string{"--node", ts.URL, "7"}, 1, "node answered 503 unavailable: api: temporarily unavailable: peers all busy\n"},
+		{"node error with a newline", []string{"--node", ts.URL, "7"}, 1, "node answered 503 unavailable: temporarily unavailable: peers all busy\n"},
 		{"connection refused", []string{"--node", goneURL}, 1, "cannot reach the node: "},
 		{"not a tartan node", []string{"--node", plain.URL, "3"}, 1, "node answered 500 Internal Server Error"},
 		{"bad height", []string{"--node", ts.URL, "x"}, 2, "HEIGHT \"x\""},

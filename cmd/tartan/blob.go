@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/da"
 )
 
@@ -35,7 +36,14 @@ const submitAttempts = 5
 // runBlob: tartan blob submit|get|commitment (API.md §1).
 func runBlob(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usageErr("%s", strings.TrimPrefix(blobUsage, "usage: "))
+		return usageErr("%s", blobUsage)
+	}
+	if isHelp(args[0]) {
+		lines := []string{blobUsage}
+		for _, u := range []string{blobSubmitUsage, blobGetUsage, blobCommitmentUsage} {
+			lines = append(lines, "  "+strings.TrimPrefix(u, "usage: "))
+		}
+		return printHelp(e, strings.Join(lines, "\n"), nil)
 	}
 	switch args[0] {
 	case "commitment":
@@ -148,6 +156,23 @@ func runBlobSubmit(ctx context.Context, e *env, args []string) error {
 		head += fmt.Sprintf(`,"signer":"%x"`, signer)
 	}
 	head += `,"data":"`
+	tailFor := func(timeout time.Duration) string { return fmt.Sprintf(`"}],"timeout":"%s"}`, timeout) }
+	c := &nodeClient{base: base, token: *token, hc: &http.Client{}}
+	// The node's limits, before uploading anything: a blob it would
+	// refuse is refused here, in the file's bytes.
+	lim, err := c.limits(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within --timeout %s", *timeout)
+	}
+	if err != nil {
+		return err
+	}
+	// The longest tail: the server timeout is at most 10m ("10m0s"), or
+	// a few characters more below 2s ("1.999s").
+	envelope := int64(len(head) + len(tailFor(1999*time.Millisecond)))
+	if err := checkBlobLimits(inputName(files[0]), len(data), uint8(*version), envelope, lim); err != nil {
+		return err
+	}
 	b64 := make([]byte, base64.StdEncoding.EncodedLen(len(data)))
 	base64.StdEncoding.Encode(b64, data)
 	var bar *progress
@@ -160,20 +185,20 @@ func runBlobSubmit(ctx context.Context, e *env, args []string) error {
 		if dl, ok := ctx.Deadline(); ok {
 			remaining = time.Until(dl)
 		}
-		tail := fmt.Sprintf(`"}],"timeout":"%s"}`, serverTimeout(remaining))
-		size := int64(len(head) + len(b64) + len(tail))
-		var r io.Reader = io.MultiReader(strings.NewReader(head), bytes.NewReader(b64), strings.NewReader(tail))
+		tail := tailFor(serverTimeout(remaining))
+		var payload io.Reader = bytes.NewReader(b64)
 		if bar != nil {
-			bar.restart(size)
-			r = bar.reader(r)
+			// Counted in the file's bytes, not in base64 on the wire.
+			bar.restart(int64(len(data)))
+			payload = bar.reader(payload, int64(len(b64)))
 		}
-		return r, size
+		size := int64(len(head) + len(b64) + len(tail))
+		return io.MultiReader(strings.NewReader(head), payload, strings.NewReader(tail)), size
 	}
 	var note func(string)
 	if bar != nil {
 		note = bar.note
 	}
-	c := &nodeClient{base: base, token: *token, hc: &http.Client{}}
 	res, err := c.submitBlob(ctx, body, submitAttempts, note)
 	if bar != nil {
 		bar.finish()
@@ -198,6 +223,31 @@ func runBlobSubmit(ctx context.Context, e *env, args []string) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "height %d\ncommitment %x\n", res.Height, want)
 	return err
+}
+
+// checkBlobLimits refuses a blob of size bytes that the node would refuse:
+// more than its largest square holds, or a request body (envelope bytes
+// of JSON around the data in base64) above its body limit. A node that
+// reports no limits (an older one) is left to answer for itself.
+func checkBlobLimits(name string, size int, version uint8, envelope int64, lim api.Limits) error {
+	most, why := -1, ""
+	if lim.MaxSquareWidth > 0 {
+		if n, err := da.MaxBlobDataSize(lim.MaxSquareWidth, version); err == nil {
+			most, why = n, fmt.Sprintf("what its largest square, %d×%d shares, holds", lim.MaxSquareWidth, lim.MaxSquareWidth)
+		}
+	}
+	if lim.MaxBodyBytes > 0 {
+		// base64 sends 4 bytes for every 3, padded to a whole group.
+		n := int((lim.MaxBodyBytes - envelope) / 4 * 3)
+		if most < 0 || n < most {
+			most, why = max(n, 0), fmt.Sprintf("what fits its %s request limit once in base64, which takes 4/3 of the bytes", byteSize(lim.MaxBodyBytes))
+		}
+	}
+	if most >= 0 && size > most {
+		return fmt.Errorf("%s: %d bytes (%s) is more than the node accepts in one blob: at most %d bytes (%s), %s",
+			name, size, byteSize(int64(size)), most, byteSize(int64(most)), why)
+	}
+	return nil
 }
 
 // submitError turns a failed submission into what the user should know.

@@ -135,7 +135,7 @@ func TestBlobCommitmentErrors(t *testing.T) {
 
 func TestBlobCommitmentHelp(t *testing.T) {
 	code, stdout, stderr := runBlobCLI(nil, "blob", "commitment", "-h")
-	if code != 0 || stdout != "" || !strings.Contains(stderr, "-share-version") {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "-share-version") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node"
 )
 
@@ -493,13 +494,111 @@ func TestBlobSubmitNodeAnswers(t *testing.T) {
 		t.Fatalf("the request body was %.200s (%v): want the blob and a server timeout of 85s", body, err)
 	}
 
-	// The node's own refusal of a blob larger than its squares (k = 64).
-	big := writeTemp(t, dir, "big", randomBytes(32, 64*64*478))
-	code, _, errs = runBlobCLI(nil, "blob", "submit", "--node", base, "--namespace", ns, big)
-	if code != 1 || !strings.Contains(errs, "too large") || !strings.Contains(errs, "413") {
-		t.Fatalf("too large for the node: exit %d, %q", code, errs)
+	// A blob larger than the node's squares (k = 64) is refused from its
+	// limits in /v1/node, before any upload.
+	var posts int
+	counted := gateProxy(t, base, func(*http.Request) (int, string, http.Header) {
+		mu.Lock()
+		defer mu.Unlock()
+		posts++
+		return 0, "", nil
+	})
+	most, _ := da.MaxBlobDataSize(64, 0)
+	var info api.NodeInfo
+	if code := getJSON(t, base+"/v1/node", &info); code != http.StatusOK ||
+		info.Limits != (api.Limits{MaxSquareWidth: 64, MaxBlobBytes: most, MaxBodyBytes: api.DefaultConfig().MaxBodyBytes}) {
+		t.Fatalf("/v1/node: %d, limits %+v", code, info.Limits)
+	}
+	big := writeTemp(t, dir, "big", randomBytes(32, most+1))
+	code, _, errs = runBlobCLI(nil, "blob", "submit", "--node", counted, "--namespace", ns, big)
+	if code != 1 || !strings.Contains(errs, fmt.Sprintf("at most %d bytes", most)) || !strings.Contains(errs, "64×64") || posts != 0 {
+		t.Fatalf("too large for the node: exit %d, %q, %d uploads", code, errs, posts)
 	}
 	oneLine(t, errs)
+	// The node's own 413 still says what happened (a limit the node did
+	// not report, here through a gate).
+	tight := gateProxy(t, base, func(*http.Request) (int, string, http.Header) {
+		return http.StatusRequestEntityTooLarge, "blob_too_large", nil
+	})
+	code, _, errs = runBlobCLI(nil, "blob", "submit", "--node", tight, "--namespace", ns, file)
+	if code != 1 || !strings.Contains(errs, "too large") || !strings.Contains(errs, "413") {
+		t.Fatalf("413 from the node: exit %d, %q", code, errs)
+	}
+	oneLine(t, errs)
+}
+
+// acceptingNode is a node behind the real API server that includes every
+// blob at height 1 and reports the chain limits of k = 128.
+type acceptingNode struct{}
+
+func (acceptingNode) Info(context.Context) (api.NodeInfo, error) {
+	most, err := da.MaxBlobDataSize(128, 0)
+	return api.NodeInfo{Role: "producer", Limits: api.Limits{MaxSquareWidth: 128, MaxBlobBytes: most}}, err
+}
+
+func (acceptingNode) Submit(context.Context, []da.Blob) (uint64, error) { return 1, nil }
+
+func (acceptingNode) NamespaceData(context.Context, uint64, da.Namespace) (*erasure.NamespaceData, error) {
+	return nil, api.ErrNotServed
+}
+
+func (acceptingNode) BlobProof(context.Context, uint64, int, int) (*erasure.BlobProof, error) {
+	return nil, api.ErrNotServed
+}
+
+// The command refuses a blob whose base64 would pass the node's body
+// limit, which /v1/node reports, before uploading; the largest blob it
+// lets through, the node accepts.
+func TestBlobSubmitBodyLimit(t *testing.T) {
+	cfg := api.DefaultConfig()
+	cfg.MaxBodyBytes = 1 << 20
+	s, err := api.New(cfg, api.Services{Node: acceptingNode{}, Blobs: acceptingNode{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var posts, tooLarge int
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, r)
+		mu.Lock()
+		if r.Method == http.MethodPost {
+			posts++
+			if rec.Code == http.StatusRequestEntityTooLarge {
+				tooLarge++
+			}
+		}
+		mu.Unlock()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	ns := "6c696d69747300000000"
+
+	// 900 KiB passes the square (k = 128) but not 1 MiB of body in base64.
+	code, _, errs := runBlobCLI(nil, "blob", "submit", "--node", ts.URL, "--namespace", ns, writeTemp(t, dir, "big", randomBytes(51, 900<<10)))
+	m := regexp.MustCompile(`at most ([0-9]+) bytes`).FindStringSubmatch(errs)
+	if code != 1 || m == nil || !strings.Contains(errs, "1.0 MiB request limit") || posts != 0 {
+		t.Fatalf("900 KiB against a 1 MiB body limit: exit %d, %q, %d uploads", code, errs, posts)
+	}
+	oneLine(t, errs)
+	most, _ := strconv.Atoi(m[1])
+	if most < (1<<20)*3/4-1024 || most > (1<<20)*3/4 {
+		t.Fatalf("at most %d bytes: want just under 3/4 of 1 MiB", most)
+	}
+	if code, _, errs := runBlobCLI(nil, "blob", "submit", "--node", ts.URL, "--namespace", ns, writeTemp(t, dir, "edge+1", randomBytes(52, most+1))); code != 1 || posts != 0 {
+		t.Fatalf("%d bytes: exit %d, %q, %d uploads", most+1, code, errs, posts)
+	}
+	if code, out, errs := runBlobCLI(nil, "blob", "submit", "--node", ts.URL, "--namespace", ns, writeTemp(t, dir, "edge", randomBytes(53, most))); code != 0 || !strings.HasPrefix(out, "height 1\n") {
+		t.Fatalf("%d bytes, the most the command allows: exit %d, %q", most, code, errs)
+	}
+	if posts != 1 || tooLarge != 0 {
+		t.Fatalf("%d uploads, %d answered 413: want the one the command allowed, accepted", posts, tooLarge)
+	}
 }
 
 func TestBlobSubmitJSONAndProgress(t *testing.T) {
@@ -528,7 +627,7 @@ func TestBlobSubmitJSONAndProgress(t *testing.T) {
 		t.Fatalf("--json commitment %s, want %s", res.Commitment, want)
 	}
 	bar := errb.String()
-	if !strings.HasPrefix(bar, "\ruploading ") || !strings.Contains(bar, "100%  1.3 MiB / 1.3 MiB") ||
+	if !strings.HasPrefix(bar, "\ruploading ") || !strings.Contains(bar, "100%  1.0 MiB / 1.0 MiB") || strings.Contains(bar, "1.3 MiB") ||
 		!strings.Contains(bar, "\n\rwaiting for inclusion...") || !strings.HasSuffix(bar, "\n") {
 		t.Fatalf("progress output %q", bar)
 	}
@@ -594,8 +693,8 @@ func TestBlobSubmitGetRefuse(t *testing.T) {
 			oneLine(t, errs)
 		})
 	}
-	if code, _, errs := runBlobCLI(nil, "blob", "get", "-h"); code != 0 || !strings.Contains(errs, "-trusted-hash") {
-		t.Fatalf("get -h: exit %d, %q", code, errs)
+	if code, out, _ := runBlobCLI(nil, "blob", "get", "-h"); code != 0 || !strings.Contains(out, "-trusted-hash") {
+		t.Fatalf("get -h: exit %d, %q", code, out)
 	}
 }
 

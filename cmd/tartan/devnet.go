@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,19 +23,21 @@ import (
 	"github.com/tartan-da/tartan/node"
 )
 
-const devnetUsage = "usage: tartan devnet [--dir D] [--fulls N] [--lights N] [--block-time 1s] [--max-square 128] [--api-port P] [--fault withhold@H|bad-encoding@H]"
+const devnetUsage = "usage: tartan devnet [--dir D] [--validators N] [--fulls N] [--lights N] [--block-time 1s] [--max-square 128] [--api-port P] [--fault validator-down@H|withhold@H|bad-encoding@H]"
 
-// Ports of a devnet of n nodes with base port P (node i: the producer is
-// 0, then the full nodes, then the light nodes): the REST API on P+i, and
-// libp2p on P+100+i for both TCP and QUIC (UDP). They depend only on P and
-// i, so a resumed devnet keeps its addresses; 100 apart keeps the ranges
-// disjoint, hence at most 100 nodes.
+// Ports of a devnet of n nodes with base port P (node i: the validators
+// first, then the full nodes, then the light nodes): the REST API on P+i,
+// libp2p on P+100+i for both TCP and QUIC (UDP), and a validator's
+// CometBFT p2p on P+200+i. They depend only on P and i, so a resumed
+// devnet keeps its addresses; 100 apart keeps the ranges disjoint, hence
+// at most 100 nodes.
 const (
-	devnetP2POffset = 100
-	devnetMaxNodes  = devnetP2POffset
-	devnetChainID   = "devnet"
-	devnetFile      = "devnet.json"
-	devnetLogFile   = "node.log"
+	devnetP2POffset       = 100
+	devnetConsensusOffset = 200
+	devnetMaxNodes        = devnetP2POffset
+	devnetChainID         = "devnet"
+	devnetFile            = "devnet.json"
+	devnetLogFile         = "node.log"
 	// How long nodes get to answer /health, and to stop after SIGTERM.
 	devnetReadyTimeout = 60 * time.Second
 	devnetStopTimeout  = 10 * time.Second
@@ -63,11 +66,20 @@ type devnetNode struct {
 	dir     string
 	apiPort int
 	p2pPort int
-	peerID  string
-	cmd     *exec.Cmd
-	p2p     []string // from its /v1/node once it answers
-	args    []string // extra arguments of its tartan start (the producer's --fault)
+	// consensusPort is a validator's CometBFT p2p port; nodeID its
+	// CometBFT identity.
+	consensusPort int
+	nodeID        string
+	peerID        string
+	cmd           *exec.Cmd
+	p2p           []string // from its /v1/node once it answers
+	args          []string // extra arguments of its tartan start (the validators' --fault)
+	// downAt is the height at which the supervisor stops this validator
+	// (--fault validator-down@H), 0 for none.
+	downAt uint64
 }
+
+func (d *devnetNode) consensusAddr() string { return fmt.Sprintf("127.0.0.1:%d", d.consensusPort) }
 
 func (d *devnetNode) apiURL() string  { return fmt.Sprintf("http://127.0.0.1:%d", d.apiPort) }
 func (d *devnetNode) logPath() string { return filepath.Join(d.dir, devnetLogFile) }
@@ -90,11 +102,12 @@ func (d *devnetNode) dialAddrs() []string {
 	return out
 }
 
-// parseFault checks --fault's syntax: withhold@H or bad-encoding@H, H ≥ 1.
+// parseFault checks --fault's syntax: validator-down@H, withhold@H or
+// bad-encoding@H, H ≥ 1.
 func parseFault(s string) (kind string, height uint64, err error) {
 	kind, h, ok := strings.Cut(s, "@")
-	if !ok || (kind != "withhold" && kind != "bad-encoding") {
-		return "", 0, usageErr("--fault %q: want withhold@H or bad-encoding@H", s)
+	if !ok || (kind != "withhold" && kind != "bad-encoding" && kind != "validator-down") {
+		return "", 0, usageErr("--fault %q: want validator-down@H, withhold@H or bad-encoding@H", s)
 	}
 	height, err = strconv.ParseUint(h, 10, 64)
 	if err != nil || height == 0 {
@@ -110,25 +123,26 @@ func parseFault(s string) (kind string, height uint64, err error) {
 func runDevnet(ctx context.Context, e *env, args []string) error {
 	flags := newFlags(e, "devnet")
 	dirFlag := flags.String("dir", "", "directory of the network's nodes (default: a new temp dir); an existing one is resumed")
+	validators := flags.Int("validators", 4, "number of validators")
 	fulls := flags.Int("fulls", 1, "number of full nodes")
 	lights := flags.Int("lights", 2, "number of light nodes")
 	blockTime := flags.Duration("block-time", time.Second, "time between blocks (a new chain only)")
 	maxSquare := flags.Int("max-square", da.DefaultMaxSquareWidth, "largest original square width k (a new chain only)")
-	apiPort := flags.Int("api-port", 26650, fmt.Sprintf("REST API port of the producer; the next nodes take the next ports, and libp2p uses port+%d+i", devnetP2POffset))
-	fault := flags.String("fault", "", "withhold@H or bad-encoding@H: make the producer misbehave from height H")
+	apiPort := flags.Int("api-port", 26650, fmt.Sprintf("REST API port of the first validator; the next nodes take the next ports, libp2p uses port+%d+i and CometBFT port+%d+i", devnetP2POffset, devnetConsensusOffset))
+	fault := flags.String("fault", "", "validator-down@H: one validator stops at height H; withhold@H or bad-encoding@H: every validator misbehaves from height H")
 	if err := parseFlags(e, flags, devnetUsage, args); err != nil {
 		return err
 	}
 	set := flagsSet(flags)
-	if *fulls < 0 || *lights < 0 {
-		return usageErr("--fulls and --lights must not be negative")
+	if *fulls < 0 || *lights < 0 || *validators < 1 {
+		return usageErr("--validators must be at least 1, --fulls and --lights not negative")
 	}
-	total := 1 + *fulls + *lights
+	total := *validators + *fulls + *lights
 	if total > devnetMaxNodes {
 		return usageErr("%d nodes: a devnet has at most %d", total, devnetMaxNodes)
 	}
-	if *apiPort < 1 || *apiPort+devnetP2POffset+total-1 > 65535 {
-		return usageErr("--api-port %d: ports %d to %d must be valid", *apiPort, *apiPort, *apiPort+devnetP2POffset+total-1)
+	if *apiPort < 1 || *apiPort+devnetConsensusOffset+total-1 > 65535 {
+		return usageErr("--api-port %d: ports %d to %d must be valid", *apiPort, *apiPort, *apiPort+devnetConsensusOffset+total-1)
 	}
 	if *blockTime < 10*time.Millisecond {
 		return usageErr("--block-time %s: must be at least 10ms", *blockTime)
@@ -136,13 +150,23 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	if err := da.ValidateMaxSquareWidth(*maxSquare); err != nil {
 		return usageErr("--max-square %d: %v", *maxSquare, err)
 	}
-	var faultArgs []string // the producer's extra start arguments
+	var (
+		faultArgs []string // every validator's extra start arguments
+		downAt    uint64   // validator-down@H
+	)
 	if *fault != "" {
 		kind, h, err := parseFault(*fault)
 		if err != nil {
 			return err
 		}
-		faultArgs = []string{"--fault", fmt.Sprintf("%s@%d", kind, h)}
+		if kind == "validator-down" {
+			if *validators < 4 {
+				return usageErr("--fault validator-down@%d needs at least 4 validators: with fewer, one down stops the chain", h)
+			}
+			downAt = h
+		} else {
+			faultArgs = []string{"--fault", fmt.Sprintf("%s@%d", kind, h)}
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -170,48 +194,89 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	add := func(name string, role node.Role) {
 		i := len(nodes)
 		nodes = append(nodes, &devnetNode{name: name, role: role, dir: filepath.Join(dir, name),
-			apiPort: *apiPort + i, p2pPort: *apiPort + devnetP2POffset + i})
+			apiPort: *apiPort + i, p2pPort: *apiPort + devnetP2POffset + i, consensusPort: *apiPort + devnetConsensusOffset + i})
 	}
-	add("producer", node.RoleProducer)
-	nodes[0].args = faultArgs
+	for i := 1; i <= *validators; i++ {
+		add(fmt.Sprintf("validator-%d", i), node.RoleValidator)
+		nodes[len(nodes)-1].args = faultArgs
+	}
+	// The last validator goes down: the first stays up for the printed
+	// examples.
+	nodes[*validators-1].downAt = downAt
 	for i := 1; i <= *fulls; i++ {
 		add(fmt.Sprintf("full-%d", i), node.RoleFull)
 	}
 	for i := 1; i <= *lights; i++ {
 		add(fmt.Sprintf("light-%d", i), node.RoleLight)
 	}
-	if err := prepareDevnet(e, nodes, *blockTime, *maxSquare, set); err != nil {
+	if err := prepareDevnet(e, nodes, *validators, *blockTime, *maxSquare, set); err != nil {
 		return err
 	}
 	return superviseDevnet(ctx, e, self, dir, nodes)
 }
 
 // prepareDevnet initializes the node directories that do not exist yet
-// and rewrites every node's addresses, which follow from --api-port.
-func prepareDevnet(e *env, nodes []*devnetNode, blockTime time.Duration, maxSquare int, set map[string]bool) error {
-	prod := nodes[0]
-	genesisPath := filepath.Join(prod.dir, node.GenesisFile)
-	var genesis *node.Genesis
-	for _, d := range nodes {
+// and rewrites every node's addresses, which follow from --api-port. A new
+// chain's genesis lists every validator: each validator's keys are made
+// first, then one genesis is written to every node.
+func prepareDevnet(e *env, nodes []*devnetNode, validators int, blockTime time.Duration, maxSquare int, set map[string]bool) error {
+	exists := make([]bool, len(nodes))
+	for i, d := range nodes {
 		_, err := os.Stat(filepath.Join(d.dir, node.ConfigFile))
-		exists := err == nil
+		exists[i] = err == nil
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if d != prod && genesis == nil {
-			if genesis, err = node.LoadGenesis(genesisPath); err != nil {
+	}
+	first := nodes[0]
+	genesisPath := filepath.Join(first.dir, node.GenesisFile)
+	var genesis *node.Genesis
+	if !exists[0] {
+		// A new chain: every validator's keys, then the one genesis.
+		for i, d := range nodes[:validators] {
+			if exists[i] {
+				return fmt.Errorf("%s exists but %s does not: remove %s to start a new devnet", d.dir, first.dir, filepath.Dir(d.dir))
+			}
+		}
+		now := time.Now()
+		genesis = &node.Genesis{ChainID: devnetChainID, GenesisTime: now.UTC(), BlockTime: node.Duration(blockTime), MaxSquareWidth: maxSquare}
+		for i, d := range nodes[:validators] {
+			cfg := node.DefaultConfig(d.role)
+			o := node.InitOptions{Role: d.role, Config: &cfg, Now: now, ChainID: devnetChainID, BlockTime: blockTime, MaxSquareWidth: maxSquare, Name: d.name}
+			if err := node.Init(d.dir, o); err != nil {
+				return fmt.Errorf("%s: %w", d.name, err)
+			}
+			exists[i] = true
+			pk, _, err := node.ValidatorIdentity(d.dir)
+			if err != nil {
+				return err
+			}
+			genesis.Validators = append(genesis.Validators, node.GenesisValidator{Name: d.name, PubKey: pk, Power: node.DefaultValidatorPower})
+		}
+		for _, d := range nodes[:validators] {
+			if err := genesis.Save(filepath.Join(d.dir, node.GenesisFile)); err != nil {
 				return err
 			}
 		}
-		if !exists {
+	} else {
+		var err error
+		if genesis, err = node.LoadGenesis(genesisPath); err != nil {
+			return err
+		}
+		if len(genesis.Validators) != validators {
+			return fmt.Errorf("the devnet in %s has %d validators, not %d: run it with --validators %d, or remove the directory", filepath.Dir(first.dir), len(genesis.Validators), validators, len(genesis.Validators))
+		}
+		if set["block-time"] && genesis.BlockTime.D() != blockTime {
+			fmt.Fprintf(e.stderr, "tartan devnet: warning: resuming a chain whose block time is %s; --block-time %s only applies to a new chain\n", genesis.BlockTime.D(), blockTime)
+		}
+		if set["max-square"] && genesis.MaxSquareWidth != maxSquare {
+			fmt.Fprintf(e.stderr, "tartan devnet: warning: resuming a chain whose max square width is %d; --max-square %d only applies to a new chain\n", genesis.MaxSquareWidth, maxSquare)
+		}
+	}
+	for i, d := range nodes {
+		if !exists[i] {
 			cfg := node.DefaultConfig(d.role)
-			o := node.InitOptions{Role: d.role, Config: &cfg, Now: time.Now()}
-			if d == prod {
-				o.ChainID, o.BlockTime, o.MaxSquareWidth = devnetChainID, blockTime, maxSquare
-			} else {
-				o.Genesis = genesisPath
-			}
-			if err := node.Init(d.dir, o); err != nil {
+			if err := node.Init(d.dir, node.InitOptions{Role: d.role, Config: &cfg, Now: time.Now(), Genesis: genesisPath}); err != nil {
 				return fmt.Errorf("%s: %w", d.name, err)
 			}
 		}
@@ -222,37 +287,32 @@ func prepareDevnet(e *env, nodes []*devnetNode, blockTime time.Duration, maxSqua
 		if cfg.Role != d.role {
 			return fmt.Errorf("%s holds a %s node, not a %s node", d.dir, cfg.Role, d.role)
 		}
-		if d != prod {
-			g, err := node.LoadGenesis(filepath.Join(d.dir, node.GenesisFile))
-			if err != nil {
-				return err
-			}
-			if g.ChainID != genesis.ChainID || g.Producer != genesis.Producer || !g.GenesisTime.Equal(genesis.GenesisTime) {
-				return fmt.Errorf("%s: its genesis is not the producer's (%s); remove the directory to start it afresh", d.name, genesisPath)
-			}
+		g, err := node.LoadGenesis(filepath.Join(d.dir, node.GenesisFile))
+		if err != nil {
+			return err
+		}
+		if !sameGenesis(g, genesis) {
+			return fmt.Errorf("%s: its genesis is not the devnet's (%s); remove the directory to start it afresh", d.name, genesisPath)
 		}
 		id, err := peerIDOf(d.dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.name, err)
 		}
 		d.peerID = id.String()
-		if exists && d == prod {
-			if genesis, err = node.LoadGenesis(genesisPath); err != nil {
-				return err
-			}
-			if set["block-time"] && genesis.BlockTime.D() != blockTime {
-				fmt.Fprintf(e.stderr, "tartan devnet: warning: resuming a chain whose block time is %s; --block-time %s only applies to a new chain\n", genesis.BlockTime.D(), blockTime)
-			}
-			if set["max-square"] && genesis.MaxSquareWidth != maxSquare {
-				fmt.Fprintf(e.stderr, "tartan devnet: warning: resuming a chain whose max square width is %d; --max-square %d only applies to a new chain\n", genesis.MaxSquareWidth, maxSquare)
+		if d.role == node.RoleValidator {
+			if _, d.nodeID, err = node.ValidatorIdentity(d.dir); err != nil {
+				return fmt.Errorf("%s: %w", d.name, err)
 			}
 		}
 	}
-	// Full nodes bootstrap from the producer; light nodes from the
-	// producer and the full nodes.
-	var fullAddrs []string
+	// Full nodes bootstrap from the validators; light nodes from the
+	// validators and the full nodes.
+	var valAddrs, fullAddrs []string
 	for _, d := range nodes {
-		if d.role == node.RoleFull {
+		switch d.role {
+		case node.RoleValidator:
+			valAddrs = append(valAddrs, d.dialAddrs()...)
+		case node.RoleFull:
 			fullAddrs = append(fullAddrs, d.dialAddrs()...)
 		}
 	}
@@ -269,18 +329,30 @@ func prepareDevnet(e *env, nodes []*devnetNode, blockTime time.Duration, maxSqua
 			cfg.APIAuth = node.AuthNever
 		}
 		switch d.role {
-		case node.RoleProducer:
+		case node.RoleValidator:
 			cfg.Bootstrap = nil
+			cfg.ConsensusListen = d.consensusAddr()
+			cfg.ConsensusPeers = nil
+			for _, o := range nodes[:validators] {
+				if o != d {
+					cfg.ConsensusPeers = append(cfg.ConsensusPeers, o.nodeID+"@"+o.consensusAddr())
+				}
+			}
 		case node.RoleFull:
-			cfg.Bootstrap = prod.dialAddrs()
+			cfg.Bootstrap = valAddrs
 		case node.RoleLight:
-			cfg.Bootstrap = append(prod.dialAddrs(), fullAddrs...)
+			cfg.Bootstrap = append(slices.Clone(valAddrs), fullAddrs...)
 		}
 		if err := cfg.Save(d.dir); err != nil {
 			return fmt.Errorf("%s: %w", d.name, err)
 		}
 	}
 	return nil
+}
+
+// sameGenesis reports whether two genesis files describe one chain.
+func sameGenesis(a, b *node.Genesis) bool {
+	return a.ChainID == b.ChainID && a.GenesisTime.Equal(b.GenesisTime) && slices.Equal(a.Validators, b.Validators)
 }
 
 // exit is a child process that ended.
@@ -387,12 +459,61 @@ func superviseDevnet(ctx context.Context, e *env, self, dir string, nodes []*dev
 	}
 	printDevnet(e.stdout, dir, nodes)
 
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(e.stderr, "tartan devnet: stopping the nodes")
-		return stop()
-	case x := <-exits:
-		return died(x)
+	// --fault validator-down@H: the supervisor stops that validator once
+	// the chain reaches H; its exit is then expected.
+	downed := make(chan *devnetNode, 1)
+	faultCtx, cancelFault := context.WithCancel(ctx)
+	defer cancelFault()
+	for _, d := range nodes {
+		if d.downAt > 0 {
+			go func() {
+				if waitHeight(faultCtx, d, d.downAt) == nil {
+					downed <- d
+				}
+			}()
+		}
+	}
+	down := map[*devnetNode]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(e.stderr, "tartan devnet: stopping the nodes")
+			return stop()
+		case d := <-downed:
+			fmt.Fprintf(e.stderr, "tartan devnet: fault validator-down@%d: stopping %s; the chain goes on\n", d.downAt, d.name)
+			down[d] = true
+			signalTerm(d.cmd.Process)
+		case x := <-exits:
+			if down[x.node] {
+				delete(alive, x.node)
+				continue
+			}
+			return died(x)
+		}
+	}
+}
+
+// waitHeight polls d's local head until it reaches height or ctx ends.
+func waitHeight(ctx context.Context, d *devnetNode, height uint64) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.apiURL()+"/v1/node", nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			var info api.NodeInfo
+			err = json.NewDecoder(resp.Body).Decode(&info)
+			resp.Body.Close()
+			if err == nil && info.Head.Local >= height {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 
@@ -483,8 +604,8 @@ func printDevnet(w io.Writer, dir string, nodes []*devnetNode) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nwrote %s; Ctrl-C stops every node (run again with --dir %s to resume)\n", filepath.Join(dir, devnetFile), dir)
-	// Submit through a light node when there is one (it forwards to the
-	// producer), read back from a full node when there is one.
+	// Submit through a light node when there is one (it forwards to a
+	// validator), read back from a full node when there is one.
 	submit, read, avail := nodes[0], nodes[0], nodes[0]
 	for _, d := range nodes {
 		if d.role == node.RoleLight && submit == nodes[0] {

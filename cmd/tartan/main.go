@@ -14,9 +14,6 @@ import (
 	"syscall"
 )
 
-// errUsage marks an error whose message is a usage line.
-var errUsage = errors.New("usage")
-
 type command struct {
 	name    string
 	summary string
@@ -34,11 +31,13 @@ func commands() []command {
 		{"version", "print version, commit and Go version", runVersion},
 		{"square", "square roots FILE: roots and data root of a raw ODS", runSquare},
 		{"blob", "blob submit|get|commitment: post a blob, fetch and verify blobs, a blob's share commitment", runBlob},
-		{"init", "init --role producer|full|light --dir D: prepare a node's directory", runInit},
+		{"init", "init --role validator|full|light --dir D: prepare a node's directory", runInit},
+		{"genesis", "genesis add-validator --genesis FILE --dir D: add a validator to a genesis", runGenesis},
 		{"start", "start --dir D: run one node", runStart},
-		{"devnet", "devnet [--dir D]: run a local network (producer, full and light nodes)", runDevnet},
+		{"devnet", "devnet [--dir D]: run a local network (validators, full and light nodes)", runDevnet},
 		{"availability", "availability [--node URL] [HEIGHT]: a height's availability, or the node's summary", runAvailability},
 		{"auth", "auth token create|list|revoke --dir D: bearer tokens for the REST API's write routes", runAuth},
+		{"health", "health [--api URL]: exit 0 if the node's API answers GET /health (container health checks)", runHealth},
 	}
 }
 
@@ -52,12 +51,21 @@ func main() {
 // run executes one command line and returns the exit status: 0 on
 // success, 1 on failure, 2 on a usage error, with one line on stderr.
 func run(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(e.stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	if isHelp(args[0]) {
+		usage(e.stdout)
 		return 0
+	}
+	if args[0] == "help" {
+		// help CMD [SUB] is CMD [SUB] --help.
+		if len(args) == 1 || isHelp(args[1]) {
+			usage(e.stdout)
+			return 0
+		}
+		args = append(args[1:len(args):len(args)], "--help")
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -69,7 +77,7 @@ func run(ctx context.Context, e *env, args []string) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
-		case errors.Is(err, errUsage):
+		case errors.As(err, new(*usageError)):
 			fmt.Fprintf(e.stderr, "tartan %s: %v\n", c.name, err)
 			return 2
 		default:
@@ -87,6 +95,35 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'tartan <command> --help' (or 'tartan help <command>') for a command's flags.")
+}
+
+// isHelp reports whether arg asks for help, as the flag package reads it.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "--h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// printHelp writes a command's usage line and, when fs has any, its flags
+// to stdout (help is the answer asked for, not an error), and returns
+// flag.ErrHelp, which exits 0.
+func printHelp(e *env, usageLine string, fs *flag.FlagSet) error {
+	fmt.Fprintln(e.stdout, usageLine)
+	if fs != nil {
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(e.stdout, "\nflags:")
+			fs.SetOutput(e.stdout)
+			fs.PrintDefaults()
+			fs.SetOutput(io.Discard)
+		}
+	}
+	return flag.ErrHelp
 }
 
 // newFlags returns a flag set that reports errors instead of exiting.
@@ -96,6 +133,13 @@ func newFlags(e *env, name string) *flag.FlagSet {
 	return fs
 }
 
+// usageError is a command line the command cannot run (exit status 2).
+// Its message is printed as is: the messages that need the usage line
+// carry it ("…; usage: tartan …").
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
 func usageErr(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, a...)...)
+	return &usageError{fmt.Sprintf(format, a...)}
 }

@@ -17,11 +17,12 @@ import (
 
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/node"
+	"github.com/tartan-da/tartan/p2p"
 )
 
 const (
-	initUsage  = "usage: tartan init --role producer|full|light --dir D [--chain-id C] [--genesis FILE] [--block-time 1s] [--max-square 128] [--api ADDR] [--api.auth always|non-loopback|never] [--listen MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence 0.9999 | --sampling.samples N]"
-	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--api.auth always|non-loopback|never] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence C | --sampling.samples N]"
+	initUsage  = "usage: tartan init --role validator|full|light --dir D [--chain-id C] [--genesis FILE] [--name N] [--block-time 1s] [--max-square 128] [--consensus-listen HOST:PORT] [--consensus-peers ID@HOST:PORT,...] [--api ADDR] [--api.auth always|non-loopback|never] [--listen MULTIADDR,...] [--announce MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence 0.9999 | --sampling.samples N]"
+	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--api.auth always|non-loopback|never] [--announce MULTIADDR,...] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence C | --sampling.samples N]"
 )
 
 // parseFlags parses args with fs, refusing positional arguments. Parse
@@ -36,17 +37,14 @@ func parseFlags(e *env, fs *flag.FlagSet, usageLine string, args []string) error
 
 // parseArgs parses fs from args, accepting flags before and after the
 // positional arguments, which it returns. Parse errors become one usage
-// line; -h prints the usage line and the flags.
+// line; -h or --help prints the usage line and the flags on stdout.
 func parseArgs(e *env, fs *flag.FlagSet, usageLine string, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(e.stderr, usageLine)
-				fs.SetOutput(e.stderr)
-				fs.PrintDefaults()
-				return nil, err
+				return nil, printHelp(e, usageLine, fs)
 			}
 			return nil, usageErr("%v; %s", err, usageLine)
 		}
@@ -77,18 +75,22 @@ func splitList(s string) []string {
 }
 
 // runInit: tartan init. It writes config.json, node.key, genesis.json and
-// (a producer of a new chain) producer.key, then says what it wrote.
+// (a validator) its CometBFT keys, then says what it wrote.
 func runInit(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "init")
-	roleName := fs.String("role", "", "producer, full or light")
+	roleName := fs.String("role", "", "validator, full or light")
 	dir := fs.String("dir", "", "the node's directory (created)")
-	chainID := fs.String("chain-id", "", "chain id of a new chain (producer; default \"tartan\"), or checked against --genesis")
-	genesis := fs.String("genesis", "", "the chain's genesis.json, written by the producer's init (required for full and light nodes)")
-	blockTime := fs.Duration("block-time", time.Second, "time between blocks of a new chain (producer only)")
-	maxSquare := fs.Int("max-square", da.DefaultMaxSquareWidth, "largest original square width k of a new chain (producer only)")
+	chainID := fs.String("chain-id", "", "chain id of a new chain (validator; default \"tartan\"), or checked against --genesis")
+	genesis := fs.String("genesis", "", "the chain's genesis.json (required for full and light nodes; a validator without one starts a new chain of its own)")
+	name := fs.String("name", "", "a validator's name in a new genesis (default: the directory's name)")
+	blockTime := fs.Duration("block-time", time.Second, "time between blocks of a new chain (validator only)")
+	maxSquare := fs.Int("max-square", da.DefaultMaxSquareWidth, "largest original square width k of a new chain (validator only)")
+	consensusListen := fs.String("consensus-listen", "", "a validator's CometBFT p2p address host:port (default 0.0.0.0:26656)")
+	consensusPeers := fs.String("consensus-peers", "", "the other validators' CometBFT addresses, comma-separated, each NODEID@HOST:PORT (tartan init prints a validator's)")
 	apiAddr := fs.String("api", "", "REST API listen address host:port (default 127.0.0.1:26650)")
 	apiAuth := fs.String("api.auth", node.AuthNonLoopback, "when write routes need a bearer token (tartan auth token create): always, non-loopback or never")
 	listen := fs.String("listen", "", "libp2p listen multiaddrs, comma-separated (default TCP and QUIC on port 2121)")
+	announce := fs.String("announce", "", announceHelp)
 	bootstrap := fs.String("bootstrap", "", "multiaddrs of peers to connect to first, comma-separated, each ending in /p2p/<peer id>")
 	window := fs.Duration("storage-window", 7*24*time.Hour, "how long squares are kept before pruning")
 	archival := fs.Bool("archival", false, "keep every square (no pruning)")
@@ -106,10 +108,10 @@ func runInit(_ context.Context, e *env, args []string) error {
 	}
 	role, err := node.ParseRole(*roleName)
 	if err != nil {
-		return usageErr("--role %q: want producer, full or light", *roleName)
+		return usageErr("--role %q: want validator, full or light", *roleName)
 	}
-	if role != node.RoleProducer && *genesis == "" {
-		return usageErr("a %s node needs the chain's genesis file: --genesis PATH (the producer's init prints it)", role)
+	if role != node.RoleValidator && *genesis == "" {
+		return usageErr("a %s node needs the chain's genesis file: --genesis PATH (a validator's init prints it)", role)
 	}
 	if *genesis != "" {
 		for _, name := range []string{"block-time", "max-square"} {
@@ -132,6 +134,18 @@ func runInit(_ context.Context, e *env, args []string) error {
 		cfg.Listen = splitList(*listen)
 	}
 	cfg.Bootstrap = splitList(*bootstrap)
+	cfg.Announce = splitList(*announce)
+	if _, err := p2p.ParseAnnounceAddrs(cfg.Announce); err != nil {
+		return usageErr("--announce %v", err)
+	}
+	if role == node.RoleValidator {
+		if *consensusListen != "" {
+			cfg.ConsensusListen = *consensusListen
+		}
+		cfg.ConsensusPeers = splitList(*consensusPeers)
+	} else if *consensusListen != "" || *consensusPeers != "" {
+		return usageErr("--consensus-listen and --consensus-peers are for validators")
+	}
 	cfg.Window, cfg.Archival = node.Duration(*window), *archival
 	if err := checkCheckpoint(role, *trustedHeight, *trustedHash, initUsage); err != nil {
 		return err
@@ -157,8 +171,11 @@ func runInit(_ context.Context, e *env, args []string) error {
 	}
 	o := node.InitOptions{
 		Role: role, ChainID: *chainID, Genesis: *genesis,
-		BlockTime: *blockTime, MaxSquareWidth: *maxSquare,
+		BlockTime: *blockTime, MaxSquareWidth: *maxSquare, Name: *name,
 		Now: time.Now(), Config: &cfg,
+	}
+	if o.Name == "" {
+		o.Name = filepath.Base(*dir)
 	}
 	if err := node.Init(*dir, o); err != nil {
 		return err
@@ -176,14 +193,30 @@ func runInit(_ context.Context, e *env, args []string) error {
 	fmt.Fprintf(w, "  config   %s\n", filepath.Join(*dir, node.ConfigFile))
 	fmt.Fprintf(w, "  genesis  %s\n", filepath.Join(*dir, node.GenesisFile))
 	fmt.Fprintf(w, "  node key %s (peer id %s)\n", filepath.Join(*dir, node.NodeKeyFile), id)
-	if role == node.RoleProducer && *genesis == "" {
-		fmt.Fprintf(w, "  producer key %s (keep it secret)\n", filepath.Join(*dir, node.ProducerKeyFile))
+	if role == node.RoleValidator {
+		pk, nodeID, err := node.ValidatorIdentity(*dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  consensus keys %s (keep them secret)\n", filepath.Join(*dir, node.ConsensusDir, "config"))
+		fmt.Fprintf(w, "  validator pub_key %s\n", pk)
+		fmt.Fprintf(w, "  consensus peer   %s@%s (for the other validators' --consensus-peers)\n", nodeID, cfg.ConsensusListen)
+		if *genesis == "" {
+			fmt.Fprintf(w, "a new chain with this validator alone; add others with: tartan genesis add-validator --genesis %s --dir OTHER\n",
+				filepath.Join(*dir, node.GenesisFile))
+		} else if in, err := g.InGenesis(*dir); err == nil && !in {
+			fmt.Fprintf(w, "this validator is not in the genesis yet: tartan genesis add-validator --genesis FILE --dir %s, then give every node the same FILE\n", *dir)
+		}
 		fmt.Fprintf(w, "copy %s to every other node: tartan init --role full --genesis %s --dir …\n",
 			filepath.Join(*dir, node.GenesisFile), filepath.Join(*dir, node.GenesisFile))
 	}
 	fmt.Fprintf(w, "run it: tartan start --dir %s\n", *dir)
 	return nil
 }
+
+// announceHelp describes --announce on init and start.
+const announceHelp = "libp2p multiaddrs to advertise instead of the listen addresses, comma-separated, without /p2p/ " +
+	"(behind NAT: the public address peers can dial, like /ip4/203.0.113.7/tcp/2121)"
 
 // peerIDOf reads the peer id from dir's node key.
 func peerIDOf(dir string) (peer.ID, error) {
@@ -200,12 +233,14 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "start")
 	dir := fs.String("dir", "", "the node's directory, written by tartan init")
 	levelName := fs.String("log-level", "info", "debug, info, warn or error")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiler (net/http/pprof) on this loopback host:port, for diagnosing a node")
 	format := fs.String("log-format", "text", "text or json")
 	archival := fs.Bool("archival", false, "keep every square this run, whatever config.json says")
 	apiAuth := fs.String("api.auth", "", "when write routes need a bearer token this run, whatever config.json says: always, non-loopback or never")
-	// Set by tartan devnet on its producer; left out of the usage line
+	announce := fs.String("announce", "", announceHelp+"; this run, whatever config.json says")
+	// Set by tartan devnet on its validators; left out of the usage line
 	// since only devnet offers faults (API.md §1).
-	fault := fs.String("fault", "", "withhold@H: the producer withholds part of every non-empty square from height H; bad-encoding@H: it publishes a badly encoded square at height H (devnet use only)")
+	fault := fs.String("fault", "", "withhold@H: this validator withholds part of every non-empty square from height H; bad-encoding@H: it proposes and accepts a badly encoded square at height H (devnet use only: every validator must run it)")
 	trustedHeight, trustedHash := checkpointFlags(fs)
 	confidence, samples := samplingFlags(fs)
 	if err := parseFlags(e, fs, startUsage, args); err != nil {
@@ -229,8 +264,8 @@ func runStart(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cfg, err := node.LoadConfig(*dir); err == nil && cfg.Role != node.RoleProducer {
-			return usageErr("--fault %s: only a producer injects faults; %s holds a %s node", *fault, *dir, cfg.Role)
+		if cfg, err := node.LoadConfig(*dir); err == nil && cfg.Role != node.RoleValidator {
+			return usageErr("--fault %s: only validators inject faults; %s holds a %s node", *fault, *dir, cfg.Role)
 		}
 		if kind == "withhold" {
 			withhold = h
@@ -260,13 +295,26 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	default:
 		return usageErr("--api.auth %q: want always, non-loopback or never", *apiAuth)
 	}
-	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, APIAuth: *apiAuth, Withhold: withhold, BadEncoding: badEncoding,
+	announceAddrs := splitList(*announce)
+	if _, err := p2p.ParseAnnounceAddrs(announceAddrs); err != nil {
+		return usageErr("--announce %v", err)
+	}
+	n, err := node.New(ctx, *dir, node.Options{Logger: log, Version: version, Archival: *archival, APIAuth: *apiAuth, Announce: announceAddrs,
+		Withhold: withhold, BadEncoding: badEncoding,
 		TrustedHeight: *trustedHeight, TrustedHash: strings.ToLower(*trustedHash),
 		SamplingConfidence: *confidence, SamplingSamples: *samples})
 	if err != nil {
 		return err
 	}
 	log.Info("listening", "api", "http://"+n.APIAddr(), "peer_id", n.PeerID(), "p2p", n.P2PAddrs())
+	if *pprofAddr != "" {
+		stop, err := servePprof(*pprofAddr)
+		if err != nil {
+			n.Close()
+			return err
+		}
+		defer stop()
+	}
 	if err := n.Run(ctx); err != nil {
 		return err
 	}
@@ -277,7 +325,7 @@ func runStart(ctx context.Context, e *env, args []string) error {
 // checkpointFlags declares --trusted-height and --trusted-hash.
 func checkpointFlags(fs *flag.FlagSet) (height *uint64, hash *string) {
 	height = fs.Uint64("trusted-height", 0, "full and light nodes: start an empty chain from the header at this height instead of height 1")
-	hash = fs.String("trusted-hash", "", "the hex hash of the header at --trusted-height (64 digits); without it the producer's signature alone is trusted")
+	hash = fs.String("trusted-hash", "", "the hex hash of the header at --trusted-height (64 digits); without it, whatever header more than 2/3 of the genesis validators signed there is trusted")
 	return height, hash
 }
 
@@ -287,8 +335,8 @@ func checkCheckpoint(role node.Role, height uint64, hash, usage string) error {
 	if height == 0 && hash == "" {
 		return nil
 	}
-	if role == node.RoleProducer {
-		return usageErr("--trusted-height and --trusted-hash are for full and light nodes; a producer makes its chain")
+	if role == node.RoleValidator {
+		return usageErr("--trusted-height and --trusted-hash are for full and light nodes; a validator's CometBFT verifies its chain")
 	}
 	if height == 0 {
 		return usageErr("--trusted-hash needs --trusted-height, the height of that header; %s", usage)

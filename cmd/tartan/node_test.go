@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/node"
 )
 
@@ -211,5 +216,89 @@ func TestInitSamplingFlags(t *testing.T) {
 			t.Fatalf("%v: exit %d, want 2", bad, code)
 		}
 		oneLine(t, errs)
+	}
+}
+
+// startCLI runs tartan start in-process until the test ends and returns
+// the REST URL it logs.
+func startCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs}, append([]string{"start"}, args...))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("start %v: exit %d\n%s", args, code, logs.String())
+		}
+	})
+	apiLog := regexp.MustCompile(`api=(http://[0-9.:]+)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := apiLog.FindStringSubmatch(logs.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("start %v logged no API address:\n%s", args, logs.String())
+	return ""
+}
+
+// --announce on init (config announce_addrs) and on start (this run) sets
+// the addresses the node advertises; /v1/node lists them.
+func TestAnnounceFlags(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	if code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", dir, "--api", "127.0.0.1:0",
+		"--listen", "/ip4/127.0.0.1/tcp/0", "--announce", "/ip4/127.0.0.1/tcp/40404, /ip4/127.0.0.1/udp/40404/quic-v1"); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, errs)
+	}
+	cfg, err := node.LoadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cfg.Announce, " ") != "/ip4/127.0.0.1/tcp/40404 /ip4/127.0.0.1/udp/40404/quic-v1" {
+		t.Fatalf("config announce_addrs %q", cfg.Announce)
+	}
+	id, err := peerIDOf(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen := func(url string) string {
+		t.Helper()
+		var info api.NodeInfo
+		if code := getJSON(t, url+"/v1/node", &info); code != http.StatusOK {
+			t.Fatalf("/v1/node: %d", code)
+		}
+		return strings.Join(info.Listen, " ")
+	}
+	p2pID := "/p2p/" + id.String()
+	t.Run("config", func(t *testing.T) {
+		want := "/ip4/127.0.0.1/tcp/40404" + p2pID + " /ip4/127.0.0.1/udp/40404/quic-v1" + p2pID
+		if got := listen(startCLI(t, "--dir", dir)); got != want {
+			t.Fatalf("the node advertises %q, want %q", got, want)
+		}
+	})
+	t.Run("start overrides", func(t *testing.T) {
+		want := "/ip4/127.0.0.1/tcp/40505" + p2pID
+		if got := listen(startCLI(t, "--dir", dir, "--announce", "/ip4/127.0.0.1/tcp/40505")); got != want {
+			t.Fatalf("the node advertises %q, want %q", got, want)
+		}
+	})
+	for _, args := range [][]string{
+		{"init", "--role", "producer", "--dir", filepath.Join(t.TempDir(), "x"), "--announce", "/ip4/0.0.0.0/tcp/1"},
+		{"init", "--role", "producer", "--dir", filepath.Join(t.TempDir(), "x"), "--announce", "1.2.3.4:2121"},
+		{"start", "--dir", dir, "--announce", "/ip4/1.2.3.4/tcp/1" + p2pID},
+	} {
+		code, _, errs := runCLI(t, "", args...)
+		if code != 2 || !strings.Contains(errs, "--announce") {
+			t.Errorf("%v: exit %d, %q; want a usage error naming --announce", args, code, errs)
+		}
+		oneLine(t, errs)
+		if args[0] == "init" {
+			mustNotExist(t, args[4])
+		}
 	}
 }

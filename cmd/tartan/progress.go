@@ -59,17 +59,31 @@ func newProgress(w io.Writer, total int64) *progress {
 	return &progress{w: w, total: total}
 }
 
-// reader counts what the transport reads from r.
-func (p *progress) reader(r io.Reader) io.Reader { return &countingReader{r: r, p: p} }
+// reader counts what the transport reads from r, an encoding in wire
+// bytes of the total bytes being uploaded, in those bytes: the user
+// knows the file's size, not its size in base64.
+func (p *progress) reader(r io.Reader, wire int64) io.Reader {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return &countingReader{r: r, p: p, wire: wire, total: p.total}
+}
 
 type countingReader struct {
-	r io.Reader
-	p *progress
+	r           io.Reader
+	p           *progress
+	wire, total int64 // sizes of r and of what it encodes
+	read, shown int64 // bytes read from r, and what they count for
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	c.p.add(int64(n), err == io.EOF)
+	c.read += int64(n)
+	shown := c.total
+	if c.read < c.wire {
+		shown = c.read * c.total / c.wire
+	}
+	c.p.add(shown-c.shown, err == io.EOF)
+	c.shown = shown
 	return n, err
 }
 

@@ -10,9 +10,11 @@ import (
 // version is set at link time: -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
+const versionUsage = "usage: tartan version"
+
 func runVersion(_ context.Context, e *env, args []string) error {
-	if len(args) != 0 {
-		return usageErr("takes no arguments")
+	if err := parseFlags(e, newFlags(e, "version"), versionUsage, args); err != nil {
+		return err
 	}
 	commit, modified := "unknown", false
 	if info, ok := debug.ReadBuildInfo(); ok {

@@ -39,7 +39,7 @@ type devnet struct {
 	done     chan struct{} // closed once cmd.Wait returned
 	waitErr  error
 	output   *lockedBuffer
-	producer string
+	validator string
 	full     string
 	light    string
 }
@@ -92,7 +92,7 @@ func buildTartan(t *testing.T, dir string) string {
 }
 
 // freeBase finds an API port P with P..P+n-1 free on TCP and the devnet's
-// libp2p ports P+100.. free on TCP and UDP.
+// libp2p ports P+100.. free on TCP and UDP, and CometBFT's P+200.. on TCP.
 func freeBase(t *testing.T, n int) int {
 	t.Helper()
 	free := func(network string, port int) bool {
@@ -115,7 +115,7 @@ next:
 	for range 200 {
 		base := 20000 + r.IntN(30000)
 		for i := range n {
-			if !free("tcp", base+i) || !free("tcp", base+100+i) || !free("udp", base+100+i) {
+			if !free("tcp", base+i) || !free("tcp", base+100+i) || !free("udp", base+100+i) || !free("tcp", base+200+i) {
 				continue next
 			}
 		}
@@ -125,14 +125,14 @@ next:
 	return 0
 }
 
-// startDevnet runs a producer, one full node and one light node, and stops
+// startDevnet runs a validator, one full node and one light node, and stops
 // them with SIGTERM when the test ends.
 func startDevnet(t *testing.T) *devnet {
 	t.Helper()
 	tmp := t.TempDir()
 	bin := buildTartan(t, tmp)
 	d := &devnet{dir: filepath.Join(tmp, "net"), done: make(chan struct{}), output: &lockedBuffer{}}
-	d.cmd = exec.Command(bin, "devnet", "--dir", d.dir, "--fulls", "1", "--lights", "1",
+	d.cmd = exec.Command(bin, "devnet", "--dir", d.dir, "--validators", "1", "--fulls", "1", "--lights", "1",
 		"--block-time", "200ms", "--api-port", fmt.Sprint(freeBase(t, 3)))
 	d.cmd.Stdout, d.cmd.Stderr = d.output, d.output
 	if err := d.cmd.Start(); err != nil {
@@ -169,16 +169,16 @@ func startDevnet(t *testing.T) *devnet {
 	for _, n := range info.Nodes {
 		url := strings.TrimSuffix(n.API, "/")
 		switch {
-		case n.Role == "producer":
-			d.producer = url
+		case n.Role == "validator" && d.validator == "":
+			d.validator = url
 		case n.Role == "full" && d.full == "":
 			d.full = url
 		case n.Role == "light" && d.light == "":
 			d.light = url
 		}
 	}
-	if d.producer == "" || d.full == "" || d.light == "" {
-		t.Fatalf("devnet.json lacks a producer, full or light node: %+v", info)
+	if d.validator == "" || d.full == "" || d.light == "" {
+		t.Fatalf("devnet.json lacks a validator, full or light node: %+v", info)
 	}
 	return d
 }
@@ -353,23 +353,23 @@ func TestAltDA(t *testing.T) {
 		}
 		return b
 	}
-	nodes := map[string]string{"producer": d.producer, "full": d.full, "light": d.light}
+	nodes := map[string]string{"validator": d.validator, "full": d.full, "light": d.light}
 
 	t.Run("round trips", func(t *testing.T) {
 		// Put on one node, get from another: data posted through a light
-		// node (forwarded to the producer) is readable from the full node,
+		// node (forwarded to the validator) is readable from the full node,
 		// and the light node reads through its peers, verifying.
 		for _, tc := range []struct {
 			from, to string
 			size     int
 		}{
-			{"producer", "full", 1},
-			{"producer", "light", 5000},
+			{"validator", "full", 1},
+			{"validator", "light", 5000},
 			{"full", "light", 478},
 			{"light", "full", 100_000},
-			{"light", "producer", 1 << 20},
-			{"full", "producer", 1<<20 - 12345},
-			{"producer", "producer", 300_000},
+			{"light", "validator", 1 << 20},
+			{"full", "validator", 1<<20 - 12345},
+			{"validator", "validator", 300_000},
 		} {
 			data := random(tc.size)
 			c := put(t, nodes[tc.from], data)
@@ -388,8 +388,8 @@ func TestAltDA(t *testing.T) {
 
 	t.Run("resubmitting includes once", func(t *testing.T) {
 		data := random(2000)
-		first := put(t, d.producer, data)
-		again := put(t, d.producer, data)
+		first := put(t, d.validator, data)
+		again := put(t, d.validator, data)
 		viaLight := put(t, d.light, data)
 		if !bytes.Equal(first.Encode(), again.Encode()) || !bytes.Equal(first.Encode(), viaLight.Encode()) {
 			t.Fatalf("the same bytes got commitments %s, %s and %s", first, again, viaLight)
@@ -398,7 +398,7 @@ func TestAltDA(t *testing.T) {
 		var list struct {
 			Blobs []blobJSON `json:"blobs"`
 		}
-		if status := getJSON(t, fmt.Sprintf("%s/v1/blobs/%d?namespace=%s", d.producer, tcm.height, tcm.namespace), &list); status != 200 {
+		if status := getJSON(t, fmt.Sprintf("%s/v1/blobs/%d?namespace=%s", d.validator, tcm.height, tcm.namespace), &list); status != 200 {
 			t.Fatalf("list: status %d", status)
 		}
 		n := 0
@@ -414,7 +414,7 @@ func TestAltDA(t *testing.T) {
 
 	t.Run("not found versus transient", func(t *testing.T) {
 		data := random(700)
-		c := put(t, d.producer, data)
+		c := put(t, d.validator, data)
 		good := []byte(c.(altda.GenericCommitment))
 		tcm := decode(t, c)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

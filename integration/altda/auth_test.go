@@ -17,13 +17,13 @@ import (
 
 // The op-alt-da client cannot set headers, so a node that needs tokens
 // takes one as the password in the server URL (README "OP Stack
-// alt-DA"): a producer under api_auth always refuses the client without
+// alt-DA"): a validator under api_auth always refuses the client without
 // it, serves it with it, and refuses it again once the token is revoked,
 // without a restart. Reads need no token.
 func TestAltDATokenInURL(t *testing.T) {
 	tmp := t.TempDir()
 	bin := buildTartan(t, tmp)
-	dir := filepath.Join(tmp, "producer")
+	dir := filepath.Join(tmp, "validator")
 	port := freeBase(t, 1)
 	cli := func(args ...string) string {
 		t.Helper()
@@ -37,8 +37,9 @@ func TestAltDATokenInURL(t *testing.T) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	cli("init", "--role", "producer", "--dir", dir, "--chain-id", "authnet", "--block-time", "200ms",
-		"--api", fmt.Sprintf("127.0.0.1:%d", port), "--listen", "/ip4/127.0.0.1/tcp/0", "--api.auth", "always")
+	cli("init", "--role", "validator", "--dir", dir, "--chain-id", "authnet", "--block-time", "200ms",
+		"--api", fmt.Sprintf("127.0.0.1:%d", port), "--listen", "/ip4/127.0.0.1/tcp/0", "--api.auth", "always",
+		"--consensus-listen", fmt.Sprintf("127.0.0.1:%d", port+200))
 	token := cli("auth", "token", "create", "--dir", dir, "--name", "op-batcher")
 
 	out := &lockedBuffer{}

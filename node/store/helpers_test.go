@@ -1,10 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -17,8 +18,6 @@ import (
 var genesisTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const blockTime = time.Minute
-
-var producerKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 
 // testODS is a deterministic k×k square for a height. Its shares are
 // random bytes: the store neither parses nor commits to them.
@@ -45,7 +44,37 @@ func testRoot(ods []da.Share) [32]byte {
 	return out
 }
 
-// testHeader is a signed header for height with the given square.
+// testBlockHash stands in for the consensus engine's block hash: SHA-256
+// over the compact fields (the store neither computes nor checks it).
+func testBlockHash(h *da.Header) [32]byte {
+	s := sha256.New()
+	fmt.Fprintf(s, "%s|%d|%d|%x|%d|%x", h.ChainID, h.Height, h.Time.UnixNano(), h.PrevHash, h.SquareWidth, h.DataRoot)
+	var out [32]byte
+	s.Sum(out[:0])
+	return out
+}
+
+// testCertificate stands in for the consensus evidence of the block
+// blockHash; it is opaque to the store, which must keep it byte for byte.
+func testCertificate(blockHash [32]byte) []byte {
+	return append([]byte("test-certificate/"), blockHash[:]...)
+}
+
+// checkCertified reports whether h is as testHeader made it: its block
+// hash is that of its fields and its certificate that of its block. A
+// store that lost or mixed up any field or certificate byte fails it.
+func checkCertified(h *da.Header) error {
+	if want := testBlockHash(h); h.BlockHash != want {
+		return fmt.Errorf("height %d: block hash %x, its fields hash to %x", h.Height, h.BlockHash, want)
+	}
+	if want := testCertificate(h.BlockHash); !bytes.Equal(h.Certificate, want) {
+		return fmt.Errorf("height %d: certificate %x, want %x", h.Height, h.Certificate, want)
+	}
+	return nil
+}
+
+// testHeader is a header for height with the given square, with a
+// stand-in block hash and certificate.
 func testHeader(height uint64, k int, root [32]byte, prev [32]byte) *da.Header {
 	h := &da.Header{
 		ChainID:     "test",
@@ -58,7 +87,8 @@ func testHeader(height uint64, k int, root [32]byte, prev [32]byte) *da.Header {
 	if height == 1 {
 		h.PrevHash = [32]byte{}
 	}
-	h.Sign(producerKey)
+	h.BlockHash = testBlockHash(h)
+	h.Certificate = testCertificate(h.BlockHash)
 	return h
 }
 

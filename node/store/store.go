@@ -25,7 +25,7 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict: the write disagrees with what is stored (a different
 	// header at the same height, a square that does not match its header).
-	// Nothing was written. It means a fork, an equivocating producer or a
+	// Nothing was written. It means a fork, equivocating validators or a
 	// bug in the caller; the stored data is unchanged.
 	ErrConflict = errors.New("store: conflicts with stored data")
 	// ErrCorrupt: stored bytes fail their checksum or do not decode. The

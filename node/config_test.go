@@ -1,0 +1,63 @@
+package node
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestConfigAPICORSOrigins(t *testing.T) {
+	for _, tc := range []struct {
+		origins []string
+		bad     string // in the error; "" when valid
+	}{
+		{nil, ""},
+		{[]string{"https://app.example", "http://localhost:3000"}, ""},
+		{[]string{"*"}, ""},
+		{[]string{"https://app.example", "https://app.example/"}, `api_cors_origins: [1] "https://app.example/"`},
+		{[]string{"app.example"}, `api_cors_origins: [0] "app.example"`},
+		{[]string{"*", "https://app.example"}, `api_cors_origins: "*"`},
+	} {
+		c := DefaultConfig(RoleFull)
+		c.APICORSOrigins = tc.origins
+		err := c.Validate()
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("%q: %v", tc.origins, err)
+		case tc.bad != "" && (!errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.bad)):
+			t.Errorf("%q: %v, want an ErrConfig naming %s", tc.origins, err, tc.bad)
+		}
+	}
+}
+
+func TestConfigAPIConnLimits(t *testing.T) {
+	for _, tc := range []struct {
+		total, perClient         int
+		wantTotal, wantPerClient int // 0: invalid
+	}{
+		{0, 0, 512, 64},
+		{1000, 0, 1000, 64},
+		{16, 0, 16, 16},
+		{0, 100, 512, 100},
+		{100, 100, 100, 100},
+		{10, 20, 0, 0},
+		{-1, 0, 0, 0},
+		{0, -5, 0, 0},
+	} {
+		c := DefaultConfig(RoleLight)
+		c.APIMaxConns, c.APIMaxConnsPerClient = tc.total, tc.perClient
+		err := c.Validate()
+		if tc.wantTotal == 0 {
+			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "api_max_conns") {
+				t.Errorf("%d/%d: %v, want an ErrConfig naming api_max_conns", tc.total, tc.perClient, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%d/%d: %v", tc.total, tc.perClient, err)
+		}
+		if total, per := c.APIConnLimits(); total != tc.wantTotal || per != tc.wantPerClient {
+			t.Errorf("%d/%d: limits %d/%d, want %d/%d", tc.total, tc.perClient, total, per, tc.wantTotal, tc.wantPerClient)
+		}
+	}
+}

@@ -1,0 +1,295 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/consensus"
+	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/node/store"
+)
+
+// A validator runs CometBFT (package consensus) and is the consensus
+// Store of its App: each committed block's square, header and included
+// submissions go into the node's store before CometBFT counts the block
+// as committed. Blob submissions enter CometBFT's mempool and are answered
+// once their block is stored.
+
+// validator is the validator role's state.
+type validator struct {
+	engine *consensus.Engine
+	app    *consensus.App
+
+	mu      sync.Mutex // guards waiters
+	waiters map[[32]byte][]chan uint64
+}
+
+// Store keys of the validator role.
+const (
+	appStateKey = "consensus/app" // height(8) ‖ app hash
+	txKeyPrefix = "consensus/tx/" // + hex tx key → height(8)
+)
+
+// initValidator builds the App and the CometBFT engine.
+func (n *Node) initValidator() error {
+	cc, err := n.genesis.Chain()
+	if err != nil {
+		return err
+	}
+	if in, err := n.genesis.InGenesis(n.dir); err != nil {
+		return err
+	} else if !in {
+		n.log.Warn("this validator's key is not in the genesis: it follows the chain but does not vote (add it with tartan genesis add-validator)")
+	}
+	v := &validator{waiters: map[[32]byte][]chan uint64{}}
+	acfg := consensus.AppConfig{ChainID: n.genesis.ChainID, MaxSquareWidth: n.genesis.MaxSquareWidth, BadEncoding: n.opts.BadEncoding}
+	if v.app, err = consensus.NewApp(acfg, validatorStore{n}, n.log.With("module", "app"), nil); err != nil {
+		return err
+	}
+	ecfg := consensus.EngineConfig{
+		Home: filepath.Join(n.dir, ConsensusDir), Moniker: filepath.Base(n.dir), Chain: cc,
+		Listen: n.cfg.ConsensusListen, External: n.cfg.ConsensusExternal, Peers: n.cfg.ConsensusPeers,
+		BlockTime: n.genesis.BlockTime.D(), MempoolBytes: n.cfg.PoolBytes,
+		MaxTxBytes: consensus.MaxTxBytes(n.genesis.MaxSquareWidth),
+		RPCListen:  tcpURL(n.cfg.ConsensusRPC), PrometheusListen: n.cfg.ConsensusMetrics,
+	}
+	if v.engine, err = consensus.NewEngine(ecfg, v.app, n.log.With("module", "cometbft")); err != nil {
+		return err
+	}
+	n.validator = v
+	if n.opts.Withhold > 0 {
+		n.log.Warn("fault injection: withholding part of every non-empty square from peers and clients", "from_height", n.opts.Withhold)
+	}
+	if n.opts.BadEncoding > 0 {
+		n.log.Warn("fault injection: committing to a badly encoded square", "height", n.opts.BadEncoding)
+	}
+	return nil
+}
+
+func tcpURL(addr string) string {
+	if addr == "" || strings.Contains(addr, "://") {
+		return addr
+	}
+	return "tcp://" + addr
+}
+
+// validatorStore is the App's Store.
+type validatorStore struct{ n *Node }
+
+func (s validatorStore) LastBlock(ctx context.Context) (uint64, []byte, error) {
+	b, err := s.n.store.Meta(ctx, appStateKey)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return 0, nil, nil
+	case err != nil:
+		return 0, nil, err
+	case len(b) < 8:
+		return 0, nil, fmt.Errorf("%w: app state record of %d bytes", store.ErrCorrupt, len(b))
+	}
+	return binary.BigEndian.Uint64(b), b[8:], nil
+}
+
+func (s validatorStore) Included(ctx context.Context, key [32]byte) (uint64, error) {
+	b, err := s.n.store.Meta(ctx, txKeyPrefix+hex.EncodeToString(key[:]))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case len(b) != 8:
+		return 0, fmt.Errorf("%w: inclusion record of %d bytes", store.ErrCorrupt, len(b))
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+// SaveBlock stores, in this order: the header (from CometBFT's block store
+// and the block's tx[0] proof), the square, the included submissions and
+// last the app state. A crash anywhere before the app state leaves the
+// previous state, so CometBFT replays the block and every step is done
+// again with the same bytes.
+func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error {
+	n := s.n
+	start := time.Now()
+	h, err := n.validator.engine.Header(b)
+	if err != nil {
+		return err
+	}
+	sq, err := fromEDS(b.Height, b.EDS, b.DAH)
+	if err != nil {
+		return err
+	}
+	// Cache the square before the header becomes visible, so a peer that
+	// syncs the header at once can already fetch the square.
+	n.squares.Put(sq)
+	if n.corruptsAt(b.Height) {
+		// The store keeps the ODS, which re-extends to another square:
+		// keep the one committed to (fraud.go faultySquare).
+		n.pinFaulty(sq)
+	}
+	if err := n.chain.AddOwn(ctx, h); err != nil {
+		return fmt.Errorf("storing header %d: %w", b.Height, err)
+	}
+	if err := n.store.PutSquare(ctx, b.Height, b.Data.DataRoot, b.EDS.ODS()); err != nil {
+		return fmt.Errorf("storing square %d: %w", b.Height, err)
+	}
+	for _, k := range b.TxKeys {
+		key := txKeyPrefix + hex.EncodeToString(k[:])
+		if old, err := s.Included(ctx, k); err != nil {
+			return err
+		} else if old != 0 && old != b.Height {
+			continue // a dishonest proposer's duplicate: the first inclusion answers
+		}
+		if err := n.store.PutMeta(ctx, key, binary.BigEndian.AppendUint64(nil, b.Height)); err != nil {
+			return err
+		}
+	}
+	state := binary.BigEndian.AppendUint64(nil, b.Height)
+	if err := n.store.PutMeta(ctx, appStateKey, append(state, b.AppHash...)); err != nil {
+		return err
+	}
+	n.validator.release(b.Height, b.TxKeys)
+	n.metrics.BlockBuildSeconds.ObserveDuration(time.Since(start))
+	n.log.Info("block committed", "height", b.Height, "k", b.Data.SquareWidth, "submissions", len(b.TxKeys),
+		"bytes", len(b.EDS.ODS())*da.ShareSize, "ms", time.Since(start).Milliseconds())
+	n.publishHeader(ctx, h)
+	return nil
+}
+
+// publishHeader gossips a validator's new header, without its validator
+// set when it did not change.
+func (n *Node) publishHeader(ctx context.Context, h *da.Header) {
+	var prev *da.Header
+	if h.Height > 1 {
+		prev, _ = n.chain.Header(ctx, h.Height-1)
+	}
+	wire, err := n.chain.verify.Wire(h, prev)
+	if err == nil {
+		err = n.headers.Publish(ctx, wire)
+	}
+	if err != nil {
+		n.log.Warn("header not gossiped", "height", h.Height, "err", err)
+	}
+}
+
+// wait registers interest in a submission's inclusion.
+func (v *validator) wait(key [32]byte) chan uint64 {
+	ch := make(chan uint64, 1)
+	v.mu.Lock()
+	v.waiters[key] = append(v.waiters[key], ch)
+	v.mu.Unlock()
+	return ch
+}
+
+// forget drops a waiter that gave up.
+func (v *validator) forget(key [32]byte, ch chan uint64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	ws := v.waiters[key]
+	for i, w := range ws {
+		if w == ch {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) == 0 {
+		delete(v.waiters, key)
+	} else {
+		v.waiters[key] = ws
+	}
+}
+
+// release answers the waiters of the submissions a stored block holds.
+func (v *validator) release(height uint64, keys [][32]byte) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, k := range keys {
+		for _, ch := range v.waiters[k] {
+			ch <- height
+		}
+		delete(v.waiters, k)
+	}
+}
+
+// submit puts blobs in the mempool and waits until the block holding them
+// is stored here, so the height answered is final and readable at once.
+// The same blobs submitted again, pending or included, get the same
+// height: the transaction is keyed by its content.
+func (n *Node) submit(ctx context.Context, blobs []da.Blob) (uint64, error) {
+	v := n.validator
+	tx := consensus.BlobTx(blobs)
+	key := consensus.TxKey(tx)
+	// Wait before looking, so an inclusion between the two is not missed.
+	ch := v.wait(key)
+	defer v.forget(key, ch)
+	st := validatorStore{n}
+	if h, err := st.Included(ctx, key); err != nil || h != 0 {
+		return h, err
+	}
+	if err := v.engine.Submit(ctx, tx); err != nil {
+		var refusal *consensus.TxRefusal
+		switch {
+		case errors.Is(err, consensus.ErrMempoolFull):
+			return 0, fmt.Errorf("%w: %w", api.ErrPoolFull, err)
+		case errors.As(err, &refusal) && refusal.Code == consensus.CodeIncluded:
+			return st.Included(ctx, key)
+		case errors.As(err, &refusal) && refusal.Code == consensus.CodeTooLarge:
+			return 0, fmt.Errorf("%w: %s", da.ErrBlobTooLarge, refusal.Log)
+		case errors.As(err, &refusal):
+			return 0, fmt.Errorf("%w: %s", api.ErrBadRequest, refusal.Log)
+		}
+		return 0, err
+	}
+	select {
+	case h := <-ch:
+		return h, nil
+	case <-ctx.Done():
+		// Included meanwhile? Then that is the answer.
+		if h, err := st.Included(context.WithoutCancel(ctx), key); err == nil && h != 0 {
+			return h, nil
+		}
+		return 0, ctx.Err()
+	}
+}
+
+// mempoolStats are the pending submissions, for metrics.
+func (n *Node) mempoolStats() (txs int, bytes int64) {
+	return n.validator.engine.MempoolStats()
+}
+
+// withholds reports whether this validator withholds part of h's square
+// (Options.Withhold): every block from that height on but the empty one,
+// which has no data to withhold.
+func (n *Node) withholds(h *da.Header) bool {
+	return n.cfg.Role == RoleValidator && n.opts.Withhold > 0 && h.Height >= n.opts.Withhold && !isEmptyBlock(h)
+}
+
+// withheldAt is withholds for a height, false when it has no header.
+func (n *Node) withheldAt(ctx context.Context, height uint64) bool {
+	if n.cfg.Role != RoleValidator || n.opts.Withhold == 0 || height < n.opts.Withhold {
+		return false
+	}
+	h, err := n.chain.Header(ctx, height)
+	return err == nil && n.withholds(h)
+}
+
+// withheldCell reports whether a withholding validator keeps cell (row,
+// col) of a square of width k: the (k+1)×(k+1) block of rows and columns
+// k−1 to 2k−1. Each of its rows and columns then lacks k+1 of its 2k
+// cells, more than the k parity can restore, and the other rows and
+// columns do not cross the block: the square is unrecoverable with the
+// fewest cells that make it so (DESIGN.md §7).
+func withheldCell(k, row, col int) bool { return row >= k-1 && col >= k-1 }
+
+// errWithheld is what a withholding validator answers instead, wrapping
+// notFound (p2p's or api's ErrNotFound: not having data is no offence).
+func (n *Node) errWithheld(notFound error, height uint64) error {
+	return fmt.Errorf("%w: height %d is withheld (devnet fault withhold@%d)", notFound, height, n.opts.Withhold)
+}
