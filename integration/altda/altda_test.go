@@ -34,14 +34,14 @@ const (
 
 // devnet is a running `tartan devnet` process and its nodes' API URLs.
 type devnet struct {
-	dir      string
-	cmd      *exec.Cmd
-	done     chan struct{} // closed once cmd.Wait returned
-	waitErr  error
-	output   *lockedBuffer
+	dir       string
+	cmd       *exec.Cmd
+	done      chan struct{} // closed once cmd.Wait returned
+	waitErr   error
+	output    *lockedBuffer
 	validator string
-	full     string
-	light    string
+	full      string
+	light     string
 }
 
 type lockedBuffer struct {
