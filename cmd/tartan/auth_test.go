@@ -11,16 +11,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tartan-da/tartan/node"
 )
 
-// initAuthNode inits a producer in a temp dir with the given --api.auth.
+// initAuthNode inits a validator in a temp dir with the given --api.auth.
 func initAuthNode(t *testing.T, mode string) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "producer")
-	code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", dir, "--block-time", "100ms",
-		"--api", "127.0.0.1:0", "--api.auth", mode, "--listen", "/ip4/127.0.0.1/tcp/0")
+	dir := filepath.Join(t.TempDir(), "validator")
+	code, _, errs := runCLI(t, "", "init", "--role", "validator", "--dir", dir, "--block-time", "100ms",
+		"--api", "127.0.0.1:0", "--api.auth", mode, "--listen", "/ip4/127.0.0.1/tcp/0", "--consensus-listen", "127.0.0.1:0")
 	if code != 0 {
 		t.Fatalf("init: exit %d: %s", code, errs)
 	}
@@ -112,7 +113,7 @@ func TestAuthTokenCLIRefuses(t *testing.T) {
 		{[]string{"auth", "token", "revoke", "--dir", dir, "nosuch"}, 1, "no token has id or name"},
 		{[]string{"auth", "token", "create", "--dir", dir, "--name", "bad name"}, 1, "token name"},
 		{[]string{"auth", "token", "create", "--dir", empty}, 1, "does not hold a node"},
-		{[]string{"init", "--role", "producer", "--dir", filepath.Join(empty, "n"), "--api.auth", "sometimes"}, 2, "--api.auth"},
+		{[]string{"init", "--role", "validator", "--dir", filepath.Join(empty, "n"), "--api.auth", "sometimes"}, 2, "--api.auth"},
 	} {
 		code, _, errs := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.says) {
@@ -131,11 +132,11 @@ func TestAuthTokenCLIRefuses(t *testing.T) {
 func TestAuthDevnetWritesNever(t *testing.T) {
 	root := t.TempDir()
 	var nodes []*devnetNode
-	for i, r := range []node.Role{node.RoleProducer, node.RoleFull, node.RoleLight} {
-		nodes = append(nodes, &devnetNode{name: string(r), role: r, dir: filepath.Join(root, string(r)), apiPort: 30000 + i, p2pPort: 31000 + i})
+	for i, r := range []node.Role{node.RoleValidator, node.RoleFull, node.RoleLight} {
+		nodes = append(nodes, &devnetNode{name: string(r), role: r, dir: filepath.Join(root, string(r)), apiPort: 30000 + i, p2pPort: 31000 + i, consensusPort: 32000 + i})
 	}
 	var errb bytes.Buffer
-	if err := prepareDevnet(&env{stdout: &errb, stderr: &errb}, nodes, 0, 0, map[string]bool{}); err != nil {
+	if err := prepareDevnet(&env{stdout: &errb, stderr: &errb}, nodes, 1, time.Second, 128, map[string]bool{}); err != nil {
 		t.Fatalf("%v: %s", err, errb.String())
 	}
 	for _, d := range nodes {
@@ -153,7 +154,7 @@ func TestAuthDevnetWritesNever(t *testing.T) {
 	if err := cfg.Save(nodes[1].dir); err != nil {
 		t.Fatal(err)
 	}
-	if err := prepareDevnet(&env{stdout: &errb, stderr: &errb}, nodes, 0, 0, map[string]bool{}); err != nil {
+	if err := prepareDevnet(&env{stdout: &errb, stderr: &errb}, nodes, 1, time.Second, 128, map[string]bool{}); err != nil {
 		t.Fatal(err)
 	}
 	if cfg, _ := node.LoadConfig(nodes[1].dir); cfg.APIAuth != node.AuthAlways {

@@ -27,15 +27,16 @@ import (
 	"github.com/tartan-da/tartan/node"
 )
 
-// startBlobNode runs a real producer on loopback until the test ends and
+// startBlobNode runs a real validator (a chain of one) on loopback until the test ends and
 // returns its REST URL.
 func startBlobNode(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := node.DefaultConfig(node.RoleProducer)
+	cfg := node.DefaultConfig(node.RoleValidator)
 	cfg.API = "127.0.0.1:0"
 	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
-	err := node.Init(dir, node.InitOptions{Role: node.RoleProducer, ChainID: "blob-cli", BlockTime: 100 * time.Millisecond,
+	cfg.ConsensusListen = "127.0.0.1:0"
+	err := node.Init(dir, node.InitOptions{Role: node.RoleValidator, ChainID: "blob-cli", BlockTime: 100 * time.Millisecond,
 		MaxSquareWidth: 64, Config: &cfg, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func startBlobNode(t *testing.T) string {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := n.Run(ctx); err != nil {
-			t.Errorf("producer: %v", err)
+			t.Errorf("validator: %v", err)
 		}
 	})
 	t.Cleanup(func() { cancel(); wg.Wait() })
@@ -104,7 +105,7 @@ func mustNotExist(t *testing.T, path string) {
 	}
 }
 
-// Round trips through a real producer: submit from a file and from stdin,
+// Round trips through a real validator: submit from a file and from stdin,
 // the commitment agrees with `blob commitment`, get writes the same bytes.
 func TestBlobSubmitGetRoundTrip(t *testing.T) {
 	base := startBlobNode(t)
@@ -533,7 +534,7 @@ type acceptingNode struct{}
 
 func (acceptingNode) Info(context.Context) (api.NodeInfo, error) {
 	most, err := da.MaxBlobDataSize(128, 0)
-	return api.NodeInfo{Role: "producer", Limits: api.Limits{MaxSquareWidth: 128, MaxBlobBytes: most}}, err
+	return api.NodeInfo{Role: "validator", Limits: api.Limits{MaxSquareWidth: 128, MaxBlobBytes: most}}, err
 }
 
 func (acceptingNode) Submit(context.Context, []da.Blob) (uint64, error) { return 1, nil }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/node"
 )
 
 // runMainEnv makes the test binary act as the tartan binary, so devnet
@@ -52,8 +53,8 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// freeBase finds P such that the devnet's n API ports (TCP) and n p2p
-// ports (TCP and UDP) are free now.
+// freeBase finds P such that the devnet's n API ports (TCP), n p2p ports
+// (TCP and UDP) and n CometBFT ports (TCP) are free now.
 func freeBase(t *testing.T, n int) int {
 	t.Helper()
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
@@ -78,7 +79,8 @@ next:
 	for range 200 {
 		base := 20000 + r.IntN(30000)
 		for i := range n {
-			if !free("tcp", base+i) || !free("tcp", base+devnetP2POffset+i) || !free("udp", base+devnetP2POffset+i) {
+			if !free("tcp", base+i) || !free("tcp", base+devnetP2POffset+i) || !free("udp", base+devnetP2POffset+i) ||
+				!free("tcp", base+devnetConsensusOffset+i) {
 				continue next
 			}
 		}
@@ -208,14 +210,28 @@ func alive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// checkDevnet checks devnet.json against the command line and every
-// node's answers, and returns its pids.
-func checkDevnet(t *testing.T, dir string, base int, d devnetJSON) map[int]bool {
+// devnetNames are the names and roles of a devnet's nodes, in order.
+func devnetNames(validators, fulls, lights int) []struct{ name, role string } {
+	var out []struct{ name, role string }
+	for _, r := range []struct {
+		role string
+		n    int
+	}{{"validator", validators}, {"full", fulls}, {"light", lights}} {
+		for i := 1; i <= r.n; i++ {
+			out = append(out, struct{ name, role string }{fmt.Sprintf("%s-%d", r.role, i), r.role})
+		}
+	}
+	return out
+}
+
+// checkDevnet checks devnet.json against the command line (how many
+// nodes of each role) and every node's answers, and returns its pids.
+func checkDevnet(t *testing.T, dir string, base int, d devnetJSON, validators, fulls, lights int) map[int]bool {
 	t.Helper()
 	if d.ChainID != devnetChainID || d.Dir != dir {
 		t.Fatalf("devnet.json: chain %q dir %q, want %q %q", d.ChainID, d.Dir, devnetChainID, dir)
 	}
-	want := []struct{ name, role string }{{"producer", "producer"}, {"full-1", "full"}, {"light-1", "light"}}
+	want := devnetNames(validators, fulls, lights)
 	if len(d.Nodes) != len(want) {
 		t.Fatalf("devnet.json has %d nodes, want %d", len(d.Nodes), len(want))
 	}
@@ -287,47 +303,59 @@ func waitBlob(t *testing.T, url string, data []byte) {
 	}
 }
 
+// TestDevnetEndToEndAndResume: the default devnet (4 validators) with a
+// full and a light node comes up, takes blobs through a validator and a
+// light node, serves them everywhere, stops cleanly and resumes the same
+// chain from the same --dir.
 func TestDevnetEndToEndAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a network of processes")
 	}
 	dir := t.TempDir()
-	base := freeBase(t, 3)
-	args := []string{"--dir", dir, "--fulls", "1", "--lights", "1", "--block-time", "200ms", "--api-port", fmt.Sprint(base)}
+	const validators = 4 // the default
+	base := freeBase(t, validators+2)
+	args := []string{"--dir", dir, "--fulls", "1", "--lights", "1", "--block-time", "300ms", "--api-port", fmt.Sprint(base)}
 	start := time.Now()
 	p := startDevnetProc(t, args...)
 	d := p.waitJSON(t, dir, nil)
 	t.Logf("devnet up in %s", time.Since(start).Round(time.Millisecond))
-	pids := checkDevnet(t, dir, base, d)
+	pids := checkDevnet(t, dir, base, d, validators, 1, 1)
 	for _, want := range []string{d.Nodes[0].PeerID, filepath.Join(dir, "light-1", devnetLogFile), "curl"} {
 		if !strings.Contains(p.stdout.String(), want) {
 			t.Fatalf("devnet output lacks %q:\n%s", want, p.stdout)
 		}
 	}
+	// One genesis of 4 validators, shared by every node.
+	g, err := node.LoadGenesis(filepath.Join(dir, "validator-1", node.GenesisFile))
+	if err != nil || len(g.Validators) != validators {
+		t.Fatalf("genesis: %+v, %v; want %d validators", g, err, validators)
+	}
+	full, light := d.Nodes[validators], d.Nodes[validators+1]
 
-	// A blob in through the producer, and back.
-	prod := d.Nodes[0].API
+	// A blob in through a validator, and back.
+	val := d.Nodes[0].API
 	ns := "74617274616e2d746573"
 	data := bytes.Repeat([]byte("devnet "), 300)
-	body := map[string]any{"blobs": []map[string]any{{"namespace": ns, "data": data}}, "timeout": "10s"}
+	body := map[string]any{"blobs": []map[string]any{{"namespace": ns, "data": data}}, "timeout": "20s"}
 	var sub api.SubmitResult
-	if code := doJSON(t, http.MethodPost, prod+"/v1/blobs", body, &sub); code != http.StatusOK || sub.Height == 0 || len(sub.Commitments) != 1 {
+	if code := doJSON(t, http.MethodPost, val+"/v1/blobs", body, &sub); code != http.StatusOK || sub.Height == 0 || len(sub.Commitments) != 1 {
 		t.Fatalf("submit: %d %+v", code, sub)
 	}
-	blobURL := fmt.Sprintf("%s/v1/blobs/%d?namespace=%s", prod, sub.Height, ns)
+	blobURL := fmt.Sprintf("%s/v1/blobs/%d?namespace=%s", val, sub.Height, ns)
 	var got api.BlobsJSON
 	if code := getJSON(t, blobURL, &got); code != http.StatusOK || len(got.Blobs) != 1 || !bytes.Equal(got.Blobs[0].Data, data) || got.Blobs[0].Commitment != sub.Commitments[0] {
 		t.Fatalf("get blob back: %d, %d blobs", code, len(got.Blobs))
 	}
-	// Full and light nodes follow the producer's headers, which needs
-	// the bootstrap addresses the devnet gave them.
+	// Every node follows the chain: the full and light nodes over
+	// libp2p, from the bootstrap addresses the devnet gave them.
 	waitHeads(t, d, sub.Height+3)
-	// A blob in through the light node (forwarded to the producer), and
-	// both blobs back from the full and the light node.
+	// A blob in through the light node (forwarded to a validator), and
+	// both blobs back from the other validators, the full and the light
+	// node.
 	data2 := bytes.Repeat([]byte("light "), 200)
-	body2 := map[string]any{"blobs": []map[string]any{{"namespace": ns, "data": data2}}, "timeout": "10s"}
+	body2 := map[string]any{"blobs": []map[string]any{{"namespace": ns, "data": data2}}, "timeout": "20s"}
 	var sub2 api.SubmitResult
-	if code := doJSON(t, http.MethodPost, d.Nodes[2].API+"/v1/blobs", body2, &sub2); code != http.StatusOK || sub2.Height <= sub.Height {
+	if code := doJSON(t, http.MethodPost, light.API+"/v1/blobs", body2, &sub2); code != http.StatusOK || sub2.Height <= sub.Height {
 		t.Fatalf("submit through the light node: %d %+v", code, sub2)
 	}
 	for _, n := range d.Nodes[1:] {
@@ -335,7 +363,7 @@ func TestDevnetEndToEndAndResume(t *testing.T) {
 		waitBlob(t, fmt.Sprintf("%s/v1/blobs/%d?namespace=%s", n.API, sub2.Height, ns), data2)
 	}
 	var head api.HeaderJSON
-	if code := getJSON(t, prod+"/v1/headers/head", &head); code != http.StatusOK {
+	if code := getJSON(t, val+"/v1/headers/head", &head); code != http.StatusOK {
 		t.Fatalf("head: %d", code)
 	}
 
@@ -349,19 +377,19 @@ func TestDevnetEndToEndAndResume(t *testing.T) {
 	// The same --dir resumes the chain: same peers, the old blocks and
 	// blob, and new blocks on top. A different --block-time is warned
 	// about and ignored.
-	p2 := startDevnetProc(t, append(args, "--block-time", "300ms")...)
+	p2 := startDevnetProc(t, append(args, "--block-time", "400ms")...)
 	d2 := p2.waitJSON(t, dir, pids)
-	checkDevnet(t, dir, base, d2)
+	checkDevnet(t, dir, base, d2, validators, 1, 1)
 	for i := range d.Nodes {
 		if d2.Nodes[i].PeerID != d.Nodes[i].PeerID {
 			t.Fatalf("%s came back as peer %s, was %s", d.Nodes[i].Name, d2.Nodes[i].PeerID, d.Nodes[i].PeerID)
 		}
 	}
-	if !strings.Contains(p2.stderr.String(), "--block-time 300ms only applies to a new chain") {
+	if !strings.Contains(p2.stderr.String(), "--block-time 400ms only applies to a new chain") {
 		t.Fatalf("no warning about --block-time on resume; stderr:\n%s", p2.stderr)
 	}
 	var old api.HeaderJSON
-	if code := getJSON(t, fmt.Sprintf("%s/v1/headers/%d", prod, head.Height), &old); code != http.StatusOK || old.Hash != head.Hash {
+	if code := getJSON(t, fmt.Sprintf("%s/v1/headers/%d", val, head.Height), &old); code != http.StatusOK || old.Hash != head.Hash {
 		t.Fatalf("after resume, header %d: %d %s, want hash %s", head.Height, code, old.Hash, head.Hash)
 	}
 	var got2 api.BlobsJSON
@@ -369,8 +397,13 @@ func TestDevnetEndToEndAndResume(t *testing.T) {
 		t.Fatalf("after resume, the blob: %d, %d blobs", code, len(got2.Blobs))
 	}
 	waitHeads(t, d2, head.Height+2)
-	waitBlob(t, fmt.Sprintf("%s/v1/blobs/%d?namespace=%s", d2.Nodes[1].API, sub2.Height, ns), data2)
+	waitBlob(t, fmt.Sprintf("%s/v1/blobs/%d?namespace=%s", full.API, sub2.Height, ns), data2)
 	p2.stop(t)
+	// A devnet of another size is not this one: refused, nothing changed.
+	code, _, errs := runCLI(t, "", "devnet", "--dir", dir, "--validators", "3", "--api-port", fmt.Sprint(base))
+	if code != 1 || !strings.Contains(errs, "has 4 validators, not 3") {
+		t.Fatalf("resuming with --validators 3: exit %d: %q", code, errs)
+	}
 }
 
 // A node that dies takes the devnet down with a non-zero exit that names
@@ -381,7 +414,7 @@ func TestDevnetNodeDeathStopsAll(t *testing.T) {
 	}
 	dir := t.TempDir()
 	base := freeBase(t, 2)
-	p := startDevnetProc(t, "--dir", dir, "--fulls", "1", "--lights", "0", "--block-time", "200ms", "--api-port", fmt.Sprint(base))
+	p := startDevnetProc(t, "--dir", dir, "--validators", "1", "--fulls", "1", "--lights", "0", "--block-time", "200ms", "--api-port", fmt.Sprint(base))
 	d := p.waitJSON(t, dir, nil)
 	if len(d.Nodes) != 2 {
 		t.Fatalf("%d nodes, want 2", len(d.Nodes))
@@ -402,7 +435,7 @@ func TestDevnetNodeDeathStopsAll(t *testing.T) {
 		t.Fatalf("stderr does not name the dead node:\n%s", p.stderr)
 	}
 	if alive(d.Nodes[0].PID) {
-		t.Fatal("the producer outlived the devnet")
+		t.Fatal("the validator outlived the devnet")
 	}
 }
 
@@ -441,12 +474,16 @@ func TestDevnetRefuses(t *testing.T) {
 	}
 }
 
-// TestDevnetWithholdFault: --fault withhold@H reaches the producer alone,
-// which then withholds part of a non-empty square from height H on.
+// TestDevnetWithholdFault: --fault withhold@H reaches every validator
+// (a dishonest supermajority) and no other node; each then withholds part
+// of a non-empty square from height H on.
 func TestDevnetWithholdFault(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a network of processes")
+	}
 	dir := t.TempDir()
-	base := freeBase(t, 2)
-	p := startDevnetProc(t, "--dir", dir, "--fulls", "0", "--lights", "1", "--api-port", strconv.Itoa(base),
+	base := freeBase(t, 3)
+	p := startDevnetProc(t, "--dir", dir, "--validators", "2", "--fulls", "0", "--lights", "1", "--api-port", strconv.Itoa(base),
 		"--block-time", "100ms", "--fault", "withhold@3")
 	d := p.waitJSON(t, dir, nil)
 	for _, n := range d.Nodes {
@@ -454,11 +491,11 @@ func TestDevnetWithholdFault(t *testing.T) {
 		if err != nil {
 			break // no procfs here: the behaviour below still shows it
 		}
-		if has := strings.Contains(string(cmdline), "--fault\x00withhold@3\x00"); has != (n.Role == "producer") {
+		if has := strings.Contains(string(cmdline), "--fault\x00withhold@3\x00"); has != (n.Role == "validator") {
 			t.Fatalf("%s runs %q", n.Name, strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}
 	}
-	prod := d.Nodes[0].API
+	prod := d.Nodes[0].API // where the blobs go in
 	var res api.SubmitResult
 	body := map[string]any{"blobs": []map[string]any{{"namespace": tryNamespace, "data": bytes.Repeat([]byte("withheld"), 500)}}, "timeout": "20s"}
 	if code := doJSON(t, http.MethodPost, prod+"/v1/blobs", body, &res); code != http.StatusOK {
@@ -485,18 +522,20 @@ func TestDevnetWithholdFault(t *testing.T) {
 		t.Fatalf("header %d: %d", res.Height, code)
 	}
 	k := hd.SquareWidth
-	if code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/%d/%d", prod, res.Height, 2*k-1, 2*k-1), nil); code != http.StatusNotFound {
-		t.Fatalf("the producer serves withheld cell (%d,%d) at height %d: %d", 2*k-1, 2*k-1, res.Height, code)
-	}
-	if code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/0/0", prod, res.Height), nil); code != http.StatusOK {
-		t.Fatalf("the producer does not serve cell (0,0) at height %d: %d", res.Height, code)
+	for _, n := range d.Nodes[:2] {
+		if code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/%d/%d", n.API, res.Height, 2*k-1, 2*k-1), nil); code != http.StatusNotFound {
+			t.Fatalf("%s serves withheld cell (%d,%d) at height %d: %d", n.Name, 2*k-1, 2*k-1, res.Height, code)
+		}
+		if code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/0/0", n.API, res.Height), nil); code != http.StatusOK {
+			t.Fatalf("%s does not serve cell (0,0) at height %d: %d", n.Name, res.Height, code)
+		}
 	}
 	p.stop(t)
 }
 
 func TestStartFaultFlag(t *testing.T) {
 	pdir, ldir := filepath.Join(t.TempDir(), "p"), filepath.Join(t.TempDir(), "l")
-	if code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", pdir); code != 0 {
+	if code, _, errs := runCLI(t, "", "init", "--role", "validator", "--dir", pdir); code != 0 {
 		t.Fatal(errs)
 	}
 	if code, _, errs := runCLI(t, "", "init", "--role", "light", "--dir", ldir, "--genesis", filepath.Join(pdir, "genesis.json")); code != 0 {
@@ -509,8 +548,8 @@ func TestStartFaultFlag(t *testing.T) {
 	}{
 		{pdir, "lie@5", 2, "withhold@H"},
 		{pdir, "withhold@0", 2, "height"},
-		{ldir, "bad-encoding@2", 2, "only a producer"},
-		{ldir, "withhold@2", 2, "only a producer"},
+		{ldir, "bad-encoding@2", 2, "only validators"},
+		{ldir, "withhold@2", 2, "only validators"},
 	} {
 		code, _, errs := runCLI(t, "", "start", "--dir", tc.dir, "--fault", tc.fault)
 		if code != tc.code || !strings.Contains(errs, tc.want) {

@@ -14,8 +14,14 @@ const genesisUsage = "usage: tartan genesis add-validator --genesis FILE (--dir 
 // directory is --dir to a genesis file, so that several validators can
 // share one chain: every node must then be given the resulting file.
 func runGenesis(_ context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "add-validator" {
-		return usageErr("%s", genesisUsage)
+	if len(args) > 0 && isHelp(args[0]) {
+		return printHelp(e, genesisUsage, nil)
+	}
+	if len(args) == 0 {
+		return usageErr("genesis needs a subcommand; %s", genesisUsage)
+	}
+	if args[0] != "add-validator" {
+		return usageErr("unknown subcommand %q; %s", args[0], genesisUsage)
 	}
 	fs := newFlags(e, "genesis add-validator")
 	file := fs.String("genesis", "", "the genesis file to extend (rewritten in place)")

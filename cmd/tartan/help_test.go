@@ -12,7 +12,7 @@ var helpCases = [][]string{
 	{"version"},
 	{"square"}, {"square", "roots"},
 	{"blob"}, {"blob", "submit"}, {"blob", "get"}, {"blob", "commitment"},
-	{"init"}, {"start"}, {"devnet"}, {"availability"},
+	{"init"}, {"genesis"}, {"genesis", "add-validator"}, {"start"}, {"devnet"}, {"availability"},
 	{"auth"}, {"auth", "token"}, {"auth", "token", "create"}, {"auth", "token", "list"}, {"auth", "token", "revoke"},
 	{"health"},
 }
@@ -84,6 +84,7 @@ func TestUsageErrorsSayUsageOnce(t *testing.T) {
 		{"square"}, {"square", "roots"}, {"square", "leaves", "x"}, {"square", "roots", "a", "b"},
 		{"blob"}, {"blob", "frob"}, {"blob", "submit"},
 		{"auth"}, {"auth", "token"}, {"auth", "token", "frob"},
+		{"genesis"}, {"genesis", "frob"}, {"genesis", "add-validator"},
 		{"version", "x"}, {"init"}, {"start"}, {"health", "x"}, {"help", "frob"},
 	} {
 		code, out, errs := runCLI(t, "", args...)

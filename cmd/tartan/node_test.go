@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/node"
 )
 
@@ -24,37 +26,52 @@ func oneLine(t *testing.T, stderr string) {
 	}
 }
 
-func TestInitProducerThenFullAndLight(t *testing.T) {
+// validatorKeyFiles are a validator's secrets, relative to its directory:
+// the libp2p key and the CometBFT validator and node keys.
+var validatorKeyFiles = []string{node.NodeKeyFile, filepath.Join(node.ConsensusDir, consensus.ValidatorKeyFile), filepath.Join(node.ConsensusDir, consensus.NodeKeyFile)}
+
+func TestInitValidatorThenFullAndLight(t *testing.T) {
 	root := t.TempDir()
-	pdir := filepath.Join(root, "producer")
-	code, out, errs := runCLI(t, "", "init", "--role", "producer", "--dir", pdir, "--chain-id", "cli-test",
+	pdir := filepath.Join(root, "validator")
+	code, out, errs := runCLI(t, "", "init", "--role", "validator", "--dir", pdir, "--chain-id", "cli-test",
 		"--block-time", "250ms", "--max-square", "64", "--api", "127.0.0.1:4001",
 		"--listen", "/ip4/127.0.0.1/tcp/5001, /ip4/127.0.0.1/udp/5001/quic-v1")
 	if code != 0 {
-		t.Fatalf("init producer: exit %d: %s", code, errs)
+		t.Fatalf("init validator: exit %d: %s", code, errs)
 	}
-	for _, f := range []string{node.ConfigFile, node.GenesisFile, node.NodeKeyFile, node.ProducerKeyFile} {
+	for _, f := range append([]string{node.ConfigFile, node.GenesisFile}, validatorKeyFiles...) {
 		if _, err := os.Stat(filepath.Join(pdir, f)); err != nil {
-			t.Fatalf("init producer did not write %s: %v", f, err)
+			t.Fatalf("init validator did not write %s: %v", f, err)
 		}
 	}
-	for _, f := range []string{node.NodeKeyFile, node.ProducerKeyFile} {
-		if st, _ := os.Stat(filepath.Join(pdir, f)); st.Mode().Perm() != 0o600 {
-			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
+	// The keys are secrets: 0600, in directories only the owner reads.
+	for _, f := range validatorKeyFiles {
+		if st, err := os.Stat(filepath.Join(pdir, f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v (%v), want 0600", f, st.Mode().Perm(), err)
+		}
+	}
+	for _, d := range []string{".", node.ConsensusDir, filepath.Join(node.ConsensusDir, "config")} {
+		if st, err := os.Stat(filepath.Join(pdir, d)); err != nil || st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("directory %s: mode %v (%v), want no access for group and others", d, st.Mode().Perm(), err)
 		}
 	}
 	g, err := node.LoadGenesis(filepath.Join(pdir, node.GenesisFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.ChainID != "cli-test" || g.BlockTime.D() != 250*time.Millisecond || g.MaxSquareWidth != 64 {
-		t.Fatalf("genesis %+v does not hold the flags", g)
+	pk, nodeID, err := node.ValidatorIdentity(pdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.ChainID != "cli-test" || g.BlockTime.D() != 250*time.Millisecond || g.MaxSquareWidth != 64 ||
+		len(g.Validators) != 1 || g.Validators[0] != (node.GenesisValidator{Name: "validator", PubKey: pk, Power: node.DefaultValidatorPower}) {
+		t.Fatalf("genesis %+v does not hold the flags and this validator", g)
 	}
 	cfg, err := node.LoadConfig(pdir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Role != node.RoleProducer || cfg.API != "127.0.0.1:4001" ||
+	if cfg.Role != node.RoleValidator || cfg.API != "127.0.0.1:4001" || cfg.ConsensusListen != "0.0.0.0:26656" ||
 		strings.Join(cfg.Listen, " ") != "/ip4/127.0.0.1/tcp/5001 /ip4/127.0.0.1/udp/5001/quic-v1" || len(cfg.Bootstrap) != 0 {
 		t.Fatalf("config %+v does not hold the flags", cfg)
 	}
@@ -63,19 +80,27 @@ func TestInitProducerThenFullAndLight(t *testing.T) {
 		t.Fatal(err)
 	}
 	genesisPath := filepath.Join(pdir, node.GenesisFile)
-	if !strings.Contains(out, pid.String()) || !strings.Contains(out, "copy "+genesisPath) {
-		t.Fatalf("init output lacks the peer id %s or the genesis to copy:\n%s", pid, out)
+	for _, want := range []string{pid.String(), "copy " + genesisPath, pk, nodeID + "@0.0.0.0:26656", "tartan genesis add-validator"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("init output lacks %q (peer id, genesis to copy, validator key, consensus peer, how to add validators):\n%s", want, out)
+		}
 	}
 
 	// A second init refuses, and leaves the keys alone.
-	key, _ := os.ReadFile(filepath.Join(pdir, node.ProducerKeyFile))
-	code, _, errs = runCLI(t, "", "init", "--role", "producer", "--dir", pdir)
+	var keys [][]byte
+	for _, f := range validatorKeyFiles {
+		b, _ := os.ReadFile(filepath.Join(pdir, f))
+		keys = append(keys, b)
+	}
+	code, _, errs = runCLI(t, "", "init", "--role", "validator", "--dir", pdir)
 	if code != 1 || !strings.Contains(errs, "already holds a node") {
 		t.Fatalf("init of an initialized dir: exit %d: %q", code, errs)
 	}
 	oneLine(t, errs)
-	if again, _ := os.ReadFile(filepath.Join(pdir, node.ProducerKeyFile)); !bytes.Equal(key, again) {
-		t.Fatal("a refused init replaced the producer key")
+	for i, f := range validatorKeyFiles {
+		if again, _ := os.ReadFile(filepath.Join(pdir, f)); !bytes.Equal(keys[i], again) {
+			t.Fatalf("a refused init replaced %s", f)
+		}
 	}
 
 	boot := "/ip4/127.0.0.1/tcp/5001/p2p/" + pid.String()
@@ -85,12 +110,12 @@ func TestInitProducerThenFullAndLight(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("init %s: exit %d: %s", role, code, errs)
 		}
-		if _, err := os.Stat(filepath.Join(dir, node.ProducerKeyFile)); err == nil {
-			t.Fatalf("init %s wrote a producer key", role)
+		if _, err := os.Stat(filepath.Join(dir, node.ConsensusDir)); err == nil {
+			t.Fatalf("init %s wrote consensus keys", role)
 		}
 		g2, err := node.LoadGenesis(filepath.Join(dir, node.GenesisFile))
-		if err != nil || *g2 != *g {
-			t.Fatalf("init %s: genesis %+v (%v), want the producer's %+v", role, g2, err, g)
+		if err != nil || !reflect.DeepEqual(g2, g) {
+			t.Fatalf("init %s: genesis %+v (%v), want the validator's %+v", role, g2, err, g)
 		}
 		cfg, err := node.LoadConfig(dir)
 		if err != nil || string(cfg.Role) != role || len(cfg.Bootstrap) != 1 || cfg.Bootstrap[0] != boot {
@@ -98,7 +123,7 @@ func TestInitProducerThenFullAndLight(t *testing.T) {
 		}
 		id, _ := peerIDOf(dir)
 		if id == pid || !strings.Contains(out, id.String()) {
-			t.Fatalf("init %s: peer id %s not printed or same as the producer's:\n%s", role, id, out)
+			t.Fatalf("init %s: peer id %s not printed or same as the validator's:\n%s", role, id, out)
 		}
 	}
 }
@@ -107,7 +132,7 @@ func TestInitProducerThenFullAndLight(t *testing.T) {
 func TestInitAndStartRefuse(t *testing.T) {
 	root := t.TempDir()
 	pdir := filepath.Join(root, "p")
-	if code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", pdir, "--chain-id", "c1"); code != 0 {
+	if code, _, errs := runCLI(t, "", "init", "--role", "validator", "--dir", pdir, "--chain-id", "c1"); code != 0 {
 		t.Fatal(errs)
 	}
 	genesis := filepath.Join(pdir, node.GenesisFile)
@@ -120,16 +145,20 @@ func TestInitAndStartRefuse(t *testing.T) {
 	}{
 		{"full without genesis", []string{"init", "--role", "full", "--dir", fresh}, 2, "--genesis"},
 		{"light without genesis", []string{"init", "--role", "light", "--dir", fresh}, 2, "--genesis"},
-		{"no dir", []string{"init", "--role", "producer"}, 2, "--dir is required"},
+		{"no dir", []string{"init", "--role", "validator"}, 2, "--dir is required"},
 		{"no role", []string{"init", "--dir", fresh}, 2, "--role is required"},
-		{"bad role", []string{"init", "--role", "validator", "--dir", fresh}, 2, "validator"},
+		{"bad role", []string{"init", "--role", "producer", "--dir", fresh}, 2, "producer"},
 		{"block time with genesis", []string{"init", "--role", "full", "--dir", fresh, "--genesis", genesis, "--block-time", "2s"}, 2, "--block-time"},
 		{"chain id differs from genesis", []string{"init", "--role", "full", "--dir", fresh, "--genesis", genesis, "--chain-id", "c2"}, 1, "c2"},
 		{"missing genesis file", []string{"init", "--role", "full", "--dir", fresh, "--genesis", filepath.Join(root, "nope.json")}, 1, "nope.json"},
-		{"bad listen", []string{"init", "--role", "producer", "--dir", fresh, "--listen", "127.0.0.1:80"}, 2, "127.0.0.1:80"},
+		{"bad listen", []string{"init", "--role", "validator", "--dir", fresh, "--listen", "127.0.0.1:80"}, 2, "127.0.0.1:80"},
 		{"bootstrap without peer id", []string{"init", "--role", "full", "--dir", fresh, "--genesis", genesis, "--bootstrap", "/ip4/127.0.0.1/tcp/5001"}, 2, "--bootstrap"},
-		{"stray argument", []string{"init", "--role", "producer", "--dir", fresh, "extra"}, 2, "extra"},
-		{"bad block time", []string{"init", "--role", "producer", "--dir", fresh, "--block-time", "1ms"}, 1, "block_time"},
+		{"stray argument", []string{"init", "--role", "validator", "--dir", fresh, "extra"}, 2, "extra"},
+		{"bad block time", []string{"init", "--role", "validator", "--dir", fresh, "--block-time", "1ms"}, 1, "block_time"},
+		{"consensus listen on a full node", []string{"init", "--role", "full", "--dir", fresh, "--genesis", genesis, "--consensus-listen", "127.0.0.1:26656"}, 2, "--consensus-listen"},
+		{"consensus peers on a light node", []string{"init", "--role", "light", "--dir", fresh, "--genesis", genesis, "--consensus-peers", "ab@127.0.0.1:1"}, 2, "--consensus-peers"},
+		{"bad consensus listen", []string{"init", "--role", "validator", "--dir", fresh, "--consensus-listen", "nowhere"}, 2, "consensus_listen"},
+		{"checkpoint on a validator", []string{"init", "--role", "validator", "--dir", fresh, "--trusted-height", "5"}, 2, "--trusted-height"},
 		{"start without dir", []string{"start"}, 2, "--dir is required"},
 		{"start uninitialized", []string{"start", "--dir", fresh}, 1, node.ConfigFile},
 		{"start bad log level", []string{"start", "--dir", pdir, "--log-level", "loud"}, 2, "loud"},
@@ -166,7 +195,7 @@ func TestInitStorageFlags(t *testing.T) {
 		{[]string{"--archival"}, 7 * 24 * time.Hour, true},
 	} {
 		dir := filepath.Join(root, strings.Join(append([]string{"p"}, c.args...), ""))
-		args := append([]string{"init", "--role", "producer", "--dir", dir}, c.args...)
+		args := append([]string{"init", "--role", "validator", "--dir", dir}, c.args...)
 		if code, _, errs := runCLI(t, "", args...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, errs)
 		}
@@ -183,8 +212,8 @@ func TestInitStorageFlags(t *testing.T) {
 func TestInitSamplingFlags(t *testing.T) {
 	root := t.TempDir()
 	pdir := filepath.Join(root, "p")
-	if code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", pdir); code != 0 {
-		t.Fatalf("init producer: %s", errs)
+	if code, _, errs := runCLI(t, "", "init", "--role", "validator", "--dir", pdir); code != 0 {
+		t.Fatalf("init validator: %s", errs)
 	}
 	genesis := filepath.Join(pdir, node.GenesisFile)
 	for _, c := range []struct {
@@ -251,7 +280,7 @@ func startCLI(t *testing.T, args ...string) string {
 // the addresses the node advertises; /v1/node lists them.
 func TestAnnounceFlags(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "p")
-	if code, _, errs := runCLI(t, "", "init", "--role", "producer", "--dir", dir, "--api", "127.0.0.1:0",
+	if code, _, errs := runCLI(t, "", "init", "--role", "validator", "--dir", dir, "--api", "127.0.0.1:0", "--consensus-listen", "127.0.0.1:0",
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--announce", "/ip4/127.0.0.1/tcp/40404, /ip4/127.0.0.1/udp/40404/quic-v1"); code != 0 {
 		t.Fatalf("init: exit %d: %s", code, errs)
 	}
@@ -288,8 +317,8 @@ func TestAnnounceFlags(t *testing.T) {
 		}
 	})
 	for _, args := range [][]string{
-		{"init", "--role", "producer", "--dir", filepath.Join(t.TempDir(), "x"), "--announce", "/ip4/0.0.0.0/tcp/1"},
-		{"init", "--role", "producer", "--dir", filepath.Join(t.TempDir(), "x"), "--announce", "1.2.3.4:2121"},
+		{"init", "--role", "validator", "--dir", filepath.Join(t.TempDir(), "x"), "--announce", "/ip4/0.0.0.0/tcp/1"},
+		{"init", "--role", "validator", "--dir", filepath.Join(t.TempDir(), "x"), "--announce", "1.2.3.4:2121"},
 		{"start", "--dir", dir, "--announce", "/ip4/1.2.3.4/tcp/1" + p2pID},
 	} {
 		code, _, errs := runCLI(t, "", args...)
