@@ -20,12 +20,12 @@ func (s *Server) register() {
 	s.handle("GET /v1/node", s.node)
 	s.handle("GET /v1/headers/head", s.head)
 	s.handle("GET /v1/headers/{height}", s.header)
-	s.handle("GET /v1/headers/{height}/dah", s.dah)
+	s.handle("GET /v1/headers/{height}/dah", s.reads.coalesce(s.dah))
 	s.handle("GET /v1/shares/{height}/{row}/{col}", s.share)
 	s.handle("POST /v1/blobs", s.submit)
-	s.handle("GET /v1/blobs/{height}", s.blobs)
-	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}", s.blob)
-	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}/proof", s.blobProof)
+	s.handle("GET /v1/blobs/{height}", s.reads.coalesce(s.blobs))
+	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}", s.reads.coalesce(s.blob))
+	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}/proof", s.reads.coalesce(s.blobProof))
 	s.handle("GET /v1/availability", s.availabilitySummary)
 	s.handle("GET /v1/availability/{height}", s.availability)
 	s.handle("GET /v1/events", s.events)
@@ -33,7 +33,7 @@ func (s *Server) register() {
 	s.handle("GET /metrics", s.metrics)
 	s.handle("GET /openapi.yaml", s.openAPI)
 	s.handle("POST /put", s.altDAPut)
-	s.handle("GET /get/{commitment}", s.altDAGet)
+	s.handle("GET /get/{commitment}", s.reads.coalesce(s.altDAGet))
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) { s.metricsHTTP.ServeHTTP(w, r) }

@@ -135,6 +135,9 @@ type Config struct {
 	// submission until its block, the event stream) may wait for ever.
 	TransferGrace   time.Duration
 	MinTransferRate int64
+	// ReadBytesInFlight bounds the bytes of blob-read answers held in
+	// memory at once; identical reads in flight share one (reads.go).
+	ReadBytesInFlight int64
 }
 
 // DefaultConfig listens on loopback at the devnet's first port.
@@ -144,12 +147,13 @@ func DefaultConfig() Config {
 		MaxBodyBytes:      64 << 20,
 		SubmitTimeout:     60 * time.Second,
 		MaxSubmitTimeout:  10 * time.Minute,
-		MaxConns:          512,
-		MaxConnsPerClient: 64,
+		MaxConns:          1024,
+		MaxConnsPerClient: 256,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		TransferGrace:     10 * time.Second,
 		MinTransferRate:   16 << 10,
+		ReadBytesInFlight: 64 << 20,
 	}
 }
 
@@ -176,6 +180,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("api: header timeout %s, idle timeout %s and transfer grace %s must be positive", c.ReadHeaderTimeout, c.IdleTimeout, c.TransferGrace)
 	case c.MinTransferRate <= 0:
 		return fmt.Errorf("api: minimum transfer rate %d bytes/s must be positive", c.MinTransferRate)
+	case c.ReadBytesInFlight < readReserve:
+		return fmt.Errorf("api: read bytes in flight %d, want at least %d", c.ReadBytesInFlight, readReserve)
 	}
 	if err := ValidateCORSOrigins(c.CORSOrigins); err != nil {
 		return fmt.Errorf("api: cors origins: %w", err)
@@ -192,6 +198,7 @@ type Server struct {
 	routes []string // registered patterns, for the OpenAPI check
 	// metricsHTTP serves GET /metrics from svc.Metrics' registry.
 	metricsHTTP http.Handler
+	reads       *reads
 }
 
 // New builds a server; it starts nothing until Serve.
@@ -205,7 +212,8 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 	if svc.Metrics == nil {
 		svc.Metrics = NewMetrics()
 	}
-	s := &Server{cfg: cfg, svc: svc, log: logger, mux: http.NewServeMux(), metricsHTTP: svc.Metrics.metricsHandler(logger)}
+	s := &Server{cfg: cfg, svc: svc, log: logger, mux: http.NewServeMux(), metricsHTTP: svc.Metrics.metricsHandler(logger),
+		reads: newReads(cfg.ReadBytesInFlight)}
 	s.register()
 	return s, nil
 }

@@ -8,8 +8,9 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/node/store"
@@ -81,8 +82,11 @@ type Node struct {
 	// validator only (validator.go)
 	validator *validator
 
-	// validatorPeer is the peer that last accepted a forwarded submission.
-	validatorPeer atomic.Value // peer.ID
+	// forwards queues the submissions this node forwards to validators
+	// (forward.go).
+	forwards chan struct{}
+	// nsFetches coalesces identical namespace fetches from peers.
+	nsFetches singleflight.Group
 
 	// syncKick wakes the header sync loop early.
 	syncKick chan struct{}
@@ -152,7 +156,8 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{dir: dir, cfg: cfg, genesis: g, opts: o, syncKick: make(chan struct{}, 1),
-		log: o.Logger.With("role", string(cfg.Role))}
+		forwards: make(chan struct{}, maxForwards),
+		log:      o.Logger.With("role", string(cfg.Role))}
 	scfg := store.DefaultConfig()
 	scfg.Window, scfg.Archival, scfg.Logger = cfg.Window.D(), cfg.Archival, n.log
 	if n.store, err = store.Open(ctx, filepath.Join(dir, StoreDir), scfg); err != nil {

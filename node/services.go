@@ -172,34 +172,6 @@ func (s blobService) Submit(ctx context.Context, blobs []da.Blob) (uint64, error
 	return height, nil
 }
 
-// forward sends a submission to a validator, trying the peer that took
-// the last one first.
-func (n *Node) forward(ctx context.Context, blobs []da.Blob) (uint64, error) {
-	peers := n.peersInRandomOrder()
-	if last, ok := n.validatorPeer.Load().(peer.ID); ok {
-		peers = append([]peer.ID{last}, peers...)
-	}
-	err := fmt.Errorf("%w: not connected to a validator", api.ErrUnavailable)
-	for _, p := range peers {
-		height, e := n.host.SubmitBlobs(ctx, p, blobs)
-		switch {
-		case e == nil:
-			n.validatorPeer.Store(p)
-			return height, nil
-		case ctx.Err() != nil:
-			return 0, ctx.Err()
-		case errors.Is(e, p2p.ErrBusy):
-			return 0, fmt.Errorf("%w: the validator's mempool is full: %w", api.ErrPoolFull, e)
-		case errors.Is(e, da.ErrBlobTooLarge):
-			return 0, fmt.Errorf("the validator refused the blobs: %w", e)
-		case errors.Is(e, p2p.ErrSubmitRejected):
-			return 0, fmt.Errorf("%w: the validator refused the blobs: %w", api.ErrBadRequest, e)
-		}
-		err = fmt.Errorf("%w: forwarding to a validator: %w", api.ErrUnavailable, e)
-	}
-	return 0, err
-}
-
 func (s blobService) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*erasure.NamespaceData, error) {
 	n := s.n
 	if n.withheldAt(ctx, height) {
@@ -216,8 +188,23 @@ func (s blobService) NamespaceData(ctx context.Context, height uint64, ns da.Nam
 	if err != nil {
 		return nil, err
 	}
+	// Reads of the same namespace in flight share one fetch (and one
+	// verification); the first reader's ctx is the API's, which no single
+	// client's departure cancels (api reads.go).
+	v, err, _ := n.nsFetches.Do(fmt.Sprintf("%d/%s", height, ns), func() (any, error) {
+		return n.fetchNamespaceData(ctx, h, ns)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*erasure.NamespaceData), nil
+}
+
+// fetchNamespaceData fetches ns at h from peers and verifies it.
+func (n *Node) fetchNamespaceData(ctx context.Context, h *da.Header, ns da.Namespace) (*erasure.NamespaceData, error) {
+	height := h.Height
 	var out *erasure.NamespaceData
-	err = n.fromPeers(ctx, fmt.Sprintf("namespace %s at height %d", ns, height), func(ctx context.Context, p peer.ID) error {
+	err := n.fromPeers(ctx, fmt.Sprintf("namespace %s at height %d", ns, height), func(ctx context.Context, p peer.ID) error {
 		nd, err := n.host.RequestNamespaceData(ctx, p, height, ns)
 		if err != nil {
 			return err

@@ -23,6 +23,7 @@ import (
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
+	"golang.org/x/sync/singleflight"
 )
 
 // Host is a node's libp2p host: transports, peer scoring, the gossip
@@ -60,6 +61,10 @@ type Host struct {
 	runDone   chan struct{} // closed when Run returns; nil before Run
 	kad       *dht.IpfsDHT  // set while Run runs
 	handlers  sync.WaitGroup
+
+	// nsAnswers coalesces identical namespace-data requests served at
+	// once: one encoding of the answer for all of them (squares.go).
+	nsAnswers singleflight.Group
 }
 
 // New builds the host from cfg with identity key. It returns an error

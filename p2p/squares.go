@@ -378,14 +378,24 @@ func (h *Host) ServeSquares(src SquareSource) {
 		if err != nil {
 			return nil, err
 		}
-		nd, err := src.NamespaceData(ctx, height, ns)
+		// Requests for the same namespace in flight share one answer: a
+		// burst of readers costs one encoding, not one each. The handler
+		// ctx ends only at the deadline or Close, never because one
+		// requester left, so sharing it is safe.
+		v, err, _ := h.nsAnswers.Do(string(b), func() (any, error) {
+			nd, err := src.NamespaceData(ctx, height, ns)
+			if err != nil {
+				return nil, err
+			}
+			if nd == nil || nd.Namespace != ns {
+				return nil, fmt.Errorf("p2p: square source returned data of another namespace for %s", ns)
+			}
+			return nd.MarshalBinary()
+		})
 		if err != nil {
 			return nil, err
 		}
-		if nd == nil || nd.Namespace != ns {
-			return nil, fmt.Errorf("p2p: square source returned data of another namespace for %s", ns)
-		}
-		return nd.MarshalBinary()
+		return v.([]byte), nil
 	})
 	h.Handle(h.blobProofProtocol(blobProofResponseLimit(maxBlobProofShare)), func(ctx context.Context, _ peer.ID, b []byte) ([]byte, error) {
 		height, start, end, err := decodeBlobProofRequest(b)

@@ -5,18 +5,21 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/tartan-da/tartan/da"
 )
 
 // Blob submission, /tartan/<chain-id>/submit/v1 (DESIGN.md §5, §8): a node
-// that is not the producer forwards its clients' blobs to the producer and
-// waits for their inclusion.
+// that is not a validator forwards its clients' blobs to a validator and
+// waits for their inclusion. Only validators serve the protocol, so
+// SubmitPeers (identify's protocol list) tells a forwarder where to go.
 //
 // Request: a da blob list (da.AppendBlobList), the same bytes a
 // consensus blob transaction carries.
@@ -24,7 +27,7 @@ import (
 // Every blob must pass da.Blob.Validate; a request that does not decode is
 // malformed and costs the sender a penalty.
 //
-// Answer (status OK at the framework level; the producer's verdict is in
+// Answer (status OK at the framework level; the validator's verdict is in
 // the payload, so that refusing blobs never penalises the forwarder, who
 // relays its clients' input):
 //
@@ -55,11 +58,11 @@ const (
 
 // Submission errors; wrapped with details, test with errors.Is.
 var (
-	// ErrPoolFull: the producer cannot take more blobs now; nothing was
+	// ErrPoolFull: the validator cannot take more blobs now; nothing was
 	// kept. A BlobSink returns it (wrapped) when its pool is full; at the
 	// forwarding node it comes back wrapping both ErrPoolFull and ErrBusy:
 	// retry later (HTTP 503).
-	ErrPoolFull = errors.New("p2p: producer's blob pool is full")
+	ErrPoolFull = errors.New("p2p: the validator's mempool is full")
 	// ErrSubmitRejected: the blobs are refused and retrying cannot help
 	// (HTTP 400; also wrapping da.ErrBlobTooLarge when they are too large,
 	// HTTP 413). A BlobSink returns it, or a da validation error, for blobs
@@ -67,7 +70,7 @@ var (
 	ErrSubmitRejected = errors.New("p2p: blob submission rejected")
 )
 
-// BlobSink accepts blob submissions (the producer). Submit blocks until
+// BlobSink accepts blob submissions (a validator). Submit blocks until
 // the blobs are included and returns the height. Its errors reach the
 // submitting node as: ErrPoolFull → ErrPoolFull and ErrBusy;
 // da.ErrBlobTooLarge → ErrSubmitRejected and da.ErrBlobTooLarge;
@@ -170,8 +173,8 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// decodeSubmitResult decodes the producer's answer from untrusted bytes.
-// It returns the height, or the producer's verdict as an error; a bad
+// decodeSubmitResult decodes the validator's answer from untrusted bytes.
+// It returns the height, or the validator's verdict as an error; a bad
 // answer is ErrMalformed.
 func decodeSubmitResult(b []byte) (uint64, error) {
 	if len(b) == 0 {
@@ -198,12 +201,12 @@ func decodeSubmitResult(b []byte) (uint64, error) {
 	case submitTooLarge:
 		return 0, fmt.Errorf("%w: %w: %q", ErrSubmitRejected, da.ErrBlobTooLarge, reason)
 	case submitTimedOut:
-		return 0, fmt.Errorf("%w: the producer did not include the blobs in time: %q", ErrTimeout, reason)
+		return 0, fmt.Errorf("%w: the validator did not include the blobs in time: %q", ErrTimeout, reason)
 	}
 	return 0, fmt.Errorf("%w: unknown submission result %d", ErrMalformed, b[0])
 }
 
-// ServeSubmissions registers the blob-submission protocol on the producer.
+// ServeSubmissions registers the blob-submission protocol on a validator.
 // The sink is called with the stream's context, which ends at the
 // protocol's deadline (10 minutes) or when the host closes.
 func (h *Host) ServeSubmissions(sink BlobSink) {
@@ -216,12 +219,12 @@ func (h *Host) ServeSubmissions(sink BlobSink) {
 	})
 }
 
-// SubmitBlobs forwards blobs to the producer to and waits for their
+// SubmitBlobs forwards blobs to the validator to and waits for their
 // inclusion, until ctx ends (or the protocol's 10-minute deadline). Blobs
 // that do not validate, more than SubmitMaxBlobs of them or more than
 // SubmitMaxDataSize bytes are refused here with ErrSubmitRejected (and
 // da.ErrBlobTooLarge for the sizes), without a request. See BlobSink for
-// how the producer's refusals come back.
+// how the validator's refusals come back.
 func (h *Host) SubmitBlobs(ctx context.Context, to peer.ID, blobs []da.Blob) (uint64, error) {
 	if err := checkSubmission(blobs); err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrSubmitRejected, err)
@@ -232,4 +235,31 @@ func (h *Host) SubmitBlobs(ctx context.Context, to peer.ID, blobs []da.Blob) (ui
 		return err
 	})
 	return height, err
+}
+
+// SubmitPeers are the peers known to serve blob submissions (identify
+// listed the protocol), connected ones first, each group in random order
+// so that forwarders spread their load over the validators. Banned peers
+// are left out. A peer identify has not yet answered for is not listed.
+func (h *Host) SubmitPeers() []peer.ID {
+	id := h.submitProtocol().ID
+	ps := h.host.Peerstore()
+	var connected, known []peer.ID
+	for _, p := range ps.Peers() {
+		if p == h.host.ID() || h.Blocked(p) {
+			continue
+		}
+		if got, err := ps.SupportsProtocols(p, id); err != nil || len(got) == 0 {
+			continue
+		}
+		if h.host.Network().Connectedness(p) == network.Connected {
+			connected = append(connected, p)
+		} else {
+			known = append(known, p)
+		}
+	}
+	shuffle := func(s []peer.ID) { rand.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] }) }
+	shuffle(connected)
+	shuffle(known)
+	return append(connected, known...)
 }

@@ -281,3 +281,24 @@ func TestSubmitBadAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestSubmitPeersAreThoseServingSubmissions(t *testing.T) {
+	validator, client := submitPair(t, &fakeSink{submit: func([]da.Blob) (uint64, error) { return 1, nil }})
+	other := newHost(t, testConfig())
+	run(t, other)
+	connect(t, client, other)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := client.SubmitPeers()
+		if len(got) == 1 && got[0] == validator.ID() {
+			break
+		}
+		if len(got) > 1 || time.Now().After(deadline) {
+			t.Fatalf("SubmitPeers = %v, want only the validator %s (not %s)", got, validator.ID(), other.ID())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := other.SubmitPeers(); len(got) != 0 {
+		t.Fatalf("a host connected to no validator lists %v as accepting submissions", got)
+	}
+}
