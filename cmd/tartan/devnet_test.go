@@ -523,11 +523,21 @@ func TestDevnetWithholdFault(t *testing.T) {
 	}
 	k := hd.SquareWidth
 	for _, n := range d.Nodes[:2] {
+		// The other validator may store the block a moment later (503
+		// until then).
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/0/0", n.API, res.Height), nil)
+			if code == http.StatusOK {
+				break
+			}
+			if code != http.StatusServiceUnavailable || time.Now().After(deadline) {
+				t.Fatalf("%s does not serve cell (0,0) at height %d: %d", n.Name, res.Height, code)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		if code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/%d/%d", n.API, res.Height, 2*k-1, 2*k-1), nil); code != http.StatusNotFound {
 			t.Fatalf("%s serves withheld cell (%d,%d) at height %d: %d", n.Name, 2*k-1, 2*k-1, res.Height, code)
-		}
-		if code := getJSON(t, fmt.Sprintf("%s/v1/shares/%d/0/0", n.API, res.Height), nil); code != http.StatusOK {
-			t.Fatalf("%s does not serve cell (0,0) at height %d: %d", n.Name, res.Height, code)
 		}
 	}
 	p.stop(t)
