@@ -100,7 +100,7 @@ func writeBytes(w http.ResponseWriter, b []byte) {
 // namespace and answers its commitment once it is in a block.
 func (s *Server) altDAPut(w http.ResponseWriter, r *http.Request) {
 	if s.svc.Blobs == nil {
-		writeError(w, ErrNotServed)
+		s.refuse(w, ErrNotServed)
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
@@ -115,7 +115,7 @@ func (s *Server) altDAPut(w http.ResponseWriter, r *http.Request) {
 		default:
 			err = fmt.Errorf("%w: reading the request body: %v", ErrBadRequest, err)
 		}
-		writeError(w, err)
+		s.refuse(w, err)
 		return
 	}
 	c := AltDACommitment{Namespace: s.altDANamespace()}
@@ -124,7 +124,7 @@ func (s *Server) altDAPut(w http.ResponseWriter, r *http.Request) {
 		c.Commitment, err = da.CreateCommitment(&blob)
 	}
 	if err != nil {
-		writeError(w, fmt.Errorf("request body as a blob: %w", err))
+		s.refuse(w, fmt.Errorf("request body as a blob: %w", err))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.SubmitTimeout)
@@ -134,7 +134,7 @@ func (s *Server) altDAPut(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("%w: not included within %s; putting the same bytes again will not include them twice", ErrTimeout, s.cfg.SubmitTimeout)
 	}
 	if err != nil {
-		writeError(w, err)
+		s.refuse(w, err)
 		return
 	}
 	writeBytes(w, c.Bytes())

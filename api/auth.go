@@ -119,7 +119,7 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 			if challenge != "" {
 				w.Header().Set("WWW-Authenticate", challenge)
 			}
-			writeError(w, err)
+			s.refuse(w, err)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -305,19 +305,19 @@ type SubmitResult struct {
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	if s.svc.Blobs == nil {
-		writeError(w, ErrNotServed)
+		s.refuse(w, ErrNotServed)
 		return
 	}
 	blobs, timeout, err := s.parseSubmit(w, r)
 	if err != nil {
-		writeError(w, err)
+		s.refuse(w, err)
 		return
 	}
 	commitments := make([]string, len(blobs))
 	for i := range blobs {
 		c, err := da.CreateCommitment(&blobs[i])
 		if err != nil {
-			writeError(w, fmt.Errorf("blob %d: %w", i, err))
+			s.refuse(w, fmt.Errorf("blob %d: %w", i, err))
 			return
 		}
 		commitments[i] = hex.EncodeToString(c[:])
@@ -329,7 +329,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("%w: not included within %s; resubmitting the same blob will not include it twice", ErrTimeout, timeout)
 	}
 	if err != nil {
-		writeError(w, err)
+		s.refuse(w, err)
 		return
 	}
 	writeJSON(w, SubmitResult{Height: height, Commitments: commitments})

@@ -199,6 +199,7 @@ type Server struct {
 	// metricsHTTP serves GET /metrics from svc.Metrics' registry.
 	metricsHTTP http.Handler
 	reads       *reads
+	refusals    *refusals
 }
 
 // New builds a server; it starts nothing until Serve.
@@ -213,7 +214,7 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 		svc.Metrics = NewMetrics()
 	}
 	s := &Server{cfg: cfg, svc: svc, log: logger, mux: http.NewServeMux(), metricsHTTP: svc.Metrics.metricsHandler(logger),
-		reads: newReads(cfg.ReadBytesInFlight)}
+		reads: newReads(cfg.ReadBytesInFlight), refusals: newRefusals(logger)}
 	s.register()
 	return s, nil
 }
@@ -222,7 +223,27 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	// Auth comes before routing: a write without a token is 401 whatever
 	// its path, so probing for routes needs a token too.
-	return s.svc.Metrics.instrument(s.timeTransfers(s.cors(s.requireToken(s.route(s.mux)))))
+	return s.svc.Metrics.instrument(s.logRequests(s.timeTransfers(s.cors(s.requireToken(s.route(s.mux))))))
+}
+
+// logRequests logs each request at debug: method, path, status, time.
+// Never headers: the Authorization header carries the write token.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.log.Debug("request", "method", r.Method, "path", clip(r.URL.Path, 200), "status", status,
+			"ms", time.Since(start).Milliseconds(), "client", r.RemoteAddr)
+	})
 }
 
 // Routes lists the registered route patterns ("GET /v1/node", …).
@@ -245,6 +266,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	ln = newConnLimiter(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerClient, s.svc.Metrics, s.log)
+	defer s.refusals.flush()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -68,6 +68,9 @@ type AppConfig struct {
 	// the square committed to is no codeword (every validator runs with
 	// it: the dishonest supermajority of DESIGN.md §2a).
 	BadEncoding uint64
+	// Extended, when set, is told how long each square's extension and
+	// commitment took (the node's tartan_eds_compute_seconds).
+	Extended func(time.Duration)
 }
 
 // App is Tartan's ABCI application: it validates blob transactions,
@@ -211,7 +214,8 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 	b.keys = txKeys(txs)
 	b.txKeys = b.keys[1:]
 	a.built[listKey(b.keys)] = b
-	a.log.Debug("proposal built", "height", height, "k", b.data.SquareWidth, "txs", len(chosen), "took", time.Since(start))
+	a.log.Info("block built", "height", height, "square_width", b.data.SquareWidth, "submissions", len(chosen),
+		"bytes", txBytes(chosen), "ms", time.Since(start).Milliseconds())
 	return &abci.ResponsePrepareProposal{Txs: txs}, nil
 }
 
@@ -219,6 +223,7 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 // commitment of the square laid out from the other transactions: every
 // validator checks every square before it votes.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	start := time.Now()
 	reject := func(why string, args ...any) (*abci.ResponseProcessProposal, error) {
 		a.log.Warn("proposal rejected", append([]any{"height", req.Height, "reason", why}, args...)...)
 		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
@@ -238,6 +243,8 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 	if want := b.data.Marshal(); string(want) != string(req.Txs[0]) {
 		return reject("tx[0] does not match the square", "want", fmt.Sprintf("%x", want), "got", fmt.Sprintf("%x", req.Txs[0]))
 	}
+	a.log.Info("block validated", "height", req.Height, "square_width", b.data.SquareWidth, "submissions", len(req.Txs)-1,
+		"bytes", txBytes(req.Txs[1:]), "ms", time.Since(start).Milliseconds())
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 }
 
@@ -289,9 +296,13 @@ func (a *App) build(height uint64, subs [][]da.Blob) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	eds, dah, err := a.ext.ExtendAndCommit(ods.Shares)
 	if err != nil {
 		return nil, err
+	}
+	if a.cfg.Extended != nil {
+		a.cfg.Extended(time.Since(start))
 	}
 	if a.corruptsAt(height) {
 		CorruptEDS(eds)
@@ -425,4 +436,13 @@ func faultFiller(height uint64) ([]da.Blob, error) {
 		return nil, err
 	}
 	return []da.Blob{b}, nil
+}
+
+// txBytes is the total size of txs, for logs.
+func txBytes(txs [][]byte) int {
+	n := 0
+	for _, tx := range txs {
+		n += len(tx)
+	}
+	return n
 }

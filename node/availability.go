@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -112,9 +113,11 @@ func (n *Node) initAvailability() error {
 	if n.events, err = newEventLog(n.unsettled); err != nil {
 		return err
 	}
+	verdicts := &verdictLog{log: n.log, off: map[uint64]string{}}
 	n.events.observe = func(e api.Event) {
 		if av, ok := e.Data.(api.HeightAvailability); ok && e.Type == api.EventAvailability && isVerdict(av.Status) {
 			n.metrics.Verdict(av.Status)
+			verdicts.observe(av)
 		}
 	}
 	if n.cfg.Role == RoleLight {
@@ -533,4 +536,49 @@ func (l *eventLog) subscribe(ctx context.Context, n *Node, from uint64, after *a
 func isVerdict(status string) bool {
 	return status == sampling.StatusAvailable.String() || status == sampling.StatusUnavailable.String() ||
 		status == sampling.StatusFraud.String()
+}
+
+// verdictLog logs, at info, every verdict but the routine first
+// "available": each unavailable and fraud, and a height that comes back
+// available after one of those.
+type verdictLog struct {
+	log *slog.Logger
+	mu  sync.Mutex
+	off map[uint64]string // heights whose last verdict was not available
+}
+
+// maxOffVerdicts bounds what verdictLog remembers; past it the oldest
+// heights are forgotten (their recovery is then logged as routine).
+const maxOffVerdicts = 4096
+
+func (v *verdictLog) observe(av api.HeightAvailability) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	was, off := v.off[av.Height]
+	switch {
+	case av.Status == sampling.StatusAvailable.String() && !off:
+		return // routine
+	case av.Status == sampling.StatusAvailable.String():
+		delete(v.off, av.Height)
+		v.log.Info("verdict changed", "height", av.Height, "from", was, "to", av.Status, "samples", av.Samples.Verified)
+		return
+	}
+	if len(v.off) >= maxOffVerdicts && !off {
+		oldest := av.Height
+		for h := range v.off {
+			oldest = min(oldest, h)
+		}
+		delete(v.off, oldest)
+	}
+	v.off[av.Height] = av.Status
+	args := []any{"height", av.Height, "verdict", av.Status, "square_width", av.SquareWidth,
+		"samples_requested", av.Samples.Requested, "samples_verified", av.Samples.Verified}
+	if off {
+		args = append(args, "was", was)
+	}
+	if av.Status == sampling.StatusFraud.String() {
+		v.log.Warn("height judged fraudulent: its square is badly encoded", args...)
+		return
+	}
+	v.log.Warn("height judged unavailable", args...)
 }

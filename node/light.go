@@ -443,7 +443,7 @@ func (s *sampler) sampleHeight(ctx context.Context, height uint64) {
 		s.mu.Unlock()
 		if verdict != sampling.StatusSampling {
 			if verdict == sampling.StatusUnavailable {
-				n.log.Info("height unavailable", "height", height, "err", sess.Err())
+				n.log.Debug("sampling gave up", "height", height, "err", sess.Err()) // the verdict itself is logged with the event (verdictLog)
 			}
 			s.finish(ctx, height, verdict)
 			return

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -276,9 +277,45 @@ func (n *Node) Run(ctx context.Context) error {
 	} else {
 		roles()
 	}
-	n.log.Info("node running", "chain", n.genesis.ChainID, "api", ln.Addr().String(), "peer", n.host.ID().String())
+	n.log.Info("node running", n.summary(ln.Addr().String())...)
 	wg.Wait()
+	local, _ := n.chain.Heights()
+	if firstErr != nil {
+		n.log.Error("node stopped", "err", firstErr, "height", local)
+	} else {
+		n.log.Info("node stopped", "height", local)
+	}
 	return firstErr
+}
+
+// summary is the start-up line's config: what an operator checks first
+// when a node does not do what they expect. It holds no secret.
+func (n *Node) summary(apiAddr string) []any {
+	c := n.cfg
+	local, _ := n.chain.Heights()
+	args := []any{"chain", n.genesis.ChainID, "version", n.opts.Version, "api", apiAddr, "api_auth", c.AuthMode(),
+		"peer", n.host.ID().String(), "listen", strings.Join(n.P2PAddrs(), ","), "bootstrap", len(c.Bootstrap),
+		"validators", len(n.genesis.Validators), "block_time", n.genesis.BlockTime.D().String(),
+		"max_square_width", n.genesis.MaxSquareWidth, "height", local}
+	if c.Archival || n.opts.Archival {
+		args = append(args, "storage", "archival")
+	} else {
+		args = append(args, "storage_window", c.Window.D().String())
+	}
+	switch c.Role {
+	case RoleValidator:
+		args = append(args, "consensus_listen", c.ConsensusListen, "consensus_peers", len(c.ConsensusPeers), "mempool_bytes", c.PoolBytes)
+	case RoleLight:
+		if c.Samples > 0 {
+			args = append(args, "samples", c.Samples)
+		} else {
+			args = append(args, "confidence", c.Confidence)
+		}
+	}
+	if c.TrustedHeight > 0 || n.opts.TrustedHeight > 0 {
+		args = append(args, "trusted_height", max(c.TrustedHeight, n.opts.TrustedHeight))
+	}
+	return args
 }
 
 // Close releases the host and the store; Run calls it on return.

@@ -215,6 +215,7 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 	if !n.cfg.Archival && h.Time.Before(time.Now().Add(-n.cfg.Window.D())) {
 		return nil // outside the storage window: peers have pruned it too
 	}
+	start := time.Now()
 	err = n.fromPeers(ctx, fmt.Sprintf("square %d", height), func(ctx context.Context, p peer.ID) error {
 		ods, err := n.host.RequestODS(ctx, p, height, int(h.SquareWidth))
 		if err != nil {
@@ -240,6 +241,8 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 			return err
 		}
 		n.squares.Put(sq)
+		n.log.Info("block stored", "height", height, "square_width", h.SquareWidth, "bytes", len(ods)*da.ShareSize,
+			"ms", time.Since(start).Milliseconds(), "from", p.String())
 		return nil
 	})
 	if err == nil || ctx.Err() != nil || n.fraudAt(height) {

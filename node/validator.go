@@ -50,7 +50,8 @@ func (n *Node) initValidator() error {
 		n.log.Warn("this validator's key is not in the genesis: it follows the chain but does not vote (add it with tartan genesis add-validator)")
 	}
 	v := &validator{waiters: map[[32]byte][]chan uint64{}}
-	acfg := consensus.AppConfig{ChainID: n.genesis.ChainID, MaxSquareWidth: n.genesis.MaxSquareWidth, BadEncoding: n.opts.BadEncoding}
+	acfg := consensus.AppConfig{ChainID: n.genesis.ChainID, MaxSquareWidth: n.genesis.MaxSquareWidth, BadEncoding: n.opts.BadEncoding,
+		Extended: n.metrics.EDSComputeSeconds.ObserveDuration}
 	if v.app, err = consensus.NewApp(acfg, validatorStore{n}, n.log.With("module", "app"), nil); err != nil {
 		return err
 	}
@@ -157,7 +158,7 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 	}
 	n.validator.release(b.Height, b.TxKeys)
 	n.metrics.BlockBuildSeconds.ObserveDuration(time.Since(start))
-	n.log.Info("block committed", "height", b.Height, "k", b.Data.SquareWidth, "submissions", len(b.TxKeys),
+	n.log.Info("block stored", "height", b.Height, "square_width", b.Data.SquareWidth, "submissions", len(b.TxKeys),
 		"bytes", len(b.EDS.ODS())*da.ShareSize, "ms", time.Since(start).Milliseconds())
 	n.publishHeader(ctx, h)
 	return nil

@@ -12,6 +12,7 @@ import (
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -282,9 +283,36 @@ func (h *Host) Run(ctx context.Context) error {
 	})
 	close(h.ready)
 
+	sub, err := h.host.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
+	if err != nil {
+		return fmt.Errorf("p2p: watching peers: %w", err)
+	}
+	teardown = append(teardown, func() { _ = sub.Close() })
+	wg.Go(func() { h.logPeers(ctx, sub) })
 	wg.Go(func() { h.discover(ctx, kad) })
 	<-ctx.Done()
 	return nil
+}
+
+// logPeers logs each peer that joins or leaves, with the count after.
+func (h *Host) logPeers(ctx context.Context, sub event.Subscription) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-sub.Out():
+			if !ok {
+				return
+			}
+			ev := e.(event.EvtPeerConnectednessChanged)
+			switch ev.Connectedness {
+			case network.Connected:
+				h.log.Info("peer joined", "peer", ev.Peer.String(), "peers", len(h.Peers()))
+			case network.NotConnected:
+				h.log.Info("peer left", "peer", ev.Peer.String(), "peers", len(h.Peers()))
+			}
+		}
+	}
 }
 
 // Close stops Run (if running), waits for it and for in-flight handlers,
