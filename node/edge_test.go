@@ -184,7 +184,9 @@ func TestLogsSayWhatTheNodeDoes(t *testing.T) {
 			resp.Body.Close()
 		}
 	}
-	waitFor(t, 20*time.Second, "the full node to store a square", func() bool { return strings.Contains(logs.String(), "role=full") && strings.Contains(logs.String(), "msg=\"block stored\" role=full") })
+	waitFor(t, 20*time.Second, "the full node to store a square", func() bool {
+		return strings.Contains(logs.String(), "role=full") && strings.Contains(logs.String(), "msg=\"block stored\" role=full")
+	})
 	for _, stop := range tn.stops {
 		stop()
 	}
