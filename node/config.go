@@ -110,6 +110,29 @@ type Config struct {
 	// is the proxy: set the per-client limit to the total.
 	APIMaxConns          int `json:"api_max_conns,omitempty"`
 	APIMaxConnsPerClient int `json:"api_max_conns_per_client,omitempty"`
+	// MemoryLimitMiB is the soft memory limit `tartan start` gives Go's
+	// garbage collector (runtime/debug.SetMemoryLimit) unless GOMEMLIMIT
+	// is set; zero means DefaultMemoryLimit of the chain's widest square.
+	MemoryLimitMiB int `json:"memory_limit_mib,omitempty"`
+}
+
+// DefaultMemoryLimit is the soft memory limit of a node whose chain's
+// squares are at most maxSquareWidth wide: eight extended squares, at
+// least 256 MiB. The garbage a burst leaves is collected before the
+// process grows past it, while a node's live data (a few squares being
+// built, checked or served) stays well below.
+func DefaultMemoryLimit(maxSquareWidth int) int64 {
+	eds := int64(4*maxSquareWidth*maxSquareWidth) * da.ShareSize
+	return max(256<<20, 8*eds)
+}
+
+// MemoryLimit is the soft memory limit for this node: the config's, or
+// the default for the chain's widest square.
+func (n *Node) MemoryLimit() int64 {
+	if n.cfg.MemoryLimitMiB > 0 {
+		return int64(n.cfg.MemoryLimitMiB) << 20
+	}
+	return DefaultMemoryLimit(n.genesis.MaxSquareWidth)
 }
 
 // APIConnLimits are APIMaxConns and APIMaxConnsPerClient with their
@@ -227,6 +250,9 @@ func (c *Config) Validate() error {
 	}
 	if ok && c.Role == RoleValidator {
 		return fmt.Errorf("%w: a validator's CometBFT verifies its chain; trusted_height and trusted_hash are for full and light nodes", ErrConfig)
+	}
+	if c.MemoryLimitMiB < 0 {
+		return fmt.Errorf("%w: memory_limit_mib %d is negative", ErrConfig, c.MemoryLimitMiB)
 	}
 	if c.TrustingPeriod.D() < 0 {
 		return fmt.Errorf("%w: trusting_period %s is negative", ErrConfig, c.TrustingPeriod.D())

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -306,7 +308,14 @@ func runStart(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "api", "http://"+n.APIAddr(), "peer_id", n.PeerID(), "p2p", n.P2PAddrs())
+	// A soft memory limit for the garbage collector, so that the garbage a
+	// burst of blocks or reads leaves does not grow the process (README
+	// "Limits"); GOMEMLIMIT, when set, is the operator's choice instead.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(n.MemoryLimit())
+	}
+	log.Info("listening", "api", "http://"+n.APIAddr(), "peer_id", n.PeerID(), "p2p", n.P2PAddrs(),
+		"memory_limit_mib", debug.SetMemoryLimit(-1)>>20)
 	if *pprofAddr != "" {
 		stop, err := servePprof(*pprofAddr)
 		if err != nil {
