@@ -330,6 +330,14 @@ func TestDevnetEndToEndAndResume(t *testing.T) {
 	if err != nil || len(g.Validators) != validators {
 		t.Fatalf("genesis: %+v, %v; want %d validators", g, err, validators)
 	}
+	// The devnet's validators keep their keys as tartan init does: 0600.
+	for _, n := range d.Nodes[:validators] {
+		for _, f := range validatorKeyFiles {
+			if mode := permOf(t, filepath.Join(dir, n.Name, f)); mode != 0o600 {
+				t.Fatalf("%s: %s has mode %v, want 0600", n.Name, f, mode)
+			}
+		}
+	}
 	full, light := d.Nodes[validators], d.Nodes[validators+1]
 
 	// A blob in through a validator, and back.

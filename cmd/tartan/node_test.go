@@ -30,6 +30,16 @@ func oneLine(t *testing.T, stderr string) {
 // the libp2p key and the CometBFT validator and node keys.
 var validatorKeyFiles = []string{node.NodeKeyFile, filepath.Join(node.ConsensusDir, consensus.ValidatorKeyFile), filepath.Join(node.ConsensusDir, consensus.NodeKeyFile)}
 
+// permOf is a file's permission bits.
+func permOf(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Mode().Perm()
+}
+
 func TestInitValidatorThenFullAndLight(t *testing.T) {
 	root := t.TempDir()
 	pdir := filepath.Join(root, "validator")
@@ -46,13 +56,13 @@ func TestInitValidatorThenFullAndLight(t *testing.T) {
 	}
 	// The keys are secrets: 0600, in directories only the owner reads.
 	for _, f := range validatorKeyFiles {
-		if st, err := os.Stat(filepath.Join(pdir, f)); err != nil || st.Mode().Perm() != 0o600 {
-			t.Errorf("%s: mode %v (%v), want 0600", f, st.Mode().Perm(), err)
+		if mode := permOf(t, filepath.Join(pdir, f)); mode != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, mode)
 		}
 	}
 	for _, d := range []string{".", node.ConsensusDir, filepath.Join(node.ConsensusDir, "config")} {
-		if st, err := os.Stat(filepath.Join(pdir, d)); err != nil || st.Mode().Perm()&0o077 != 0 {
-			t.Errorf("directory %s: mode %v (%v), want no access for group and others", d, st.Mode().Perm(), err)
+		if mode := permOf(t, filepath.Join(pdir, d)); mode&0o077 != 0 {
+			t.Errorf("directory %s has mode %v, want no access for group and others", d, mode)
 		}
 	}
 	g, err := node.LoadGenesis(filepath.Join(pdir, node.GenesisFile))
