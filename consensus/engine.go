@@ -55,6 +55,10 @@ type Engine struct {
 	state  sm.Store
 	log    *slog.Logger
 	closed sync.Once
+	// submitMu serialises local submissions: CometBFT checks the
+	// mempool's byte bound before CheckTx and again in its callback, which
+	// concurrent callers pass together, overshooting the bound.
+	submitMu sync.Mutex
 }
 
 // Key files under a validator's CometBFT home.
@@ -185,6 +189,12 @@ func (e *Engine) Close() error {
 				e.node.Wait()
 			}
 		}
+		// CometBFT's node does not stop its ABCI connections, whose
+		// watcher goroutine would keep the App, and through its Store the
+		// whole Tartan node, alive after Close.
+		if pa := e.node.ProxyApp(); pa != nil && pa.IsRunning() {
+			err = errors.Join(err, pa.Stop())
+		}
 	})
 	return err
 }
@@ -216,7 +226,9 @@ func (r *TxRefusal) Unwrap() error { return ErrTxRefused }
 // on its way to a block.
 func (e *Engine) Submit(ctx context.Context, tx []byte) error {
 	done := make(chan *abci.ResponseCheckTx, 1)
+	e.submitMu.Lock()
 	err := e.node.Mempool().CheckTx(tx, func(r *abci.ResponseCheckTx) { done <- r }, mempool.TxInfo{})
+	e.submitMu.Unlock()
 	var full mempool.ErrMempoolIsFull
 	switch {
 	case errors.Is(err, mempool.ErrTxInCache):
