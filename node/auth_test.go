@@ -228,14 +228,14 @@ func TestAuthConcurrentUse(t *testing.T) {
 // from the request after its revocation, and never logs it.
 func TestAuthNodeEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	c := DefaultConfig(RoleProducer)
+	c := DefaultConfig(RoleValidator)
 	c.API, c.Listen, c.APIAuth = "127.0.0.1:0", []string{"/ip4/127.0.0.1/tcp/0"}, AuthAlways
 	logs := &lockedLog{}
 	testOptions = func(o *Options) {
 		o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	t.Cleanup(func() { testOptions = nil })
-	n, stop := startNode(t, dir, InitOptions{Role: RoleProducer, Config: &c, BlockTime: 100 * time.Millisecond})
+	n, stop := startNode(t, dir, InitOptions{Role: RoleValidator, Config: &c, BlockTime: 100 * time.Millisecond})
 	body := map[string]any{"blobs": []blobReq{{"74617274616e2d6e6574", []byte("auth end to end")}}, "timeout": "20s"}
 
 	submit := func(token string) (int, string) {

@@ -28,7 +28,7 @@ import (
 )
 
 // Load targets of the network issue, measured on real nodes over loopback.
-// Everything (producer, full node, requesters, clients) shares the
+// Everything (validator, full node, requesters, clients) shares the
 // machine's cores, so the figures are a floor for a server with its own.
 
 // launch inits (unless dir already holds a node) and runs one node until
@@ -45,6 +45,7 @@ func launchWith(tb testing.TB, dir string, o InitOptions, opts Options) (*Node, 
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
+	o.Config = loopbackConsensus(tb, o.Role, o.Config)
 	if err := Init(dir, o); err != nil && !strings.Contains(err.Error(), "already holds a node") {
 		tb.Fatal(err)
 	}
@@ -67,20 +68,20 @@ func launchWith(tb testing.TB, dir string, o InitOptions, opts Options) (*Node, 
 	return n, stop
 }
 
-// launchPair runs a producer (max square 128) and one full node that
+// launchPair runs a validator (max square 128) and one full node that
 // bootstraps from it.
-func launchPair(tb testing.TB, blockTime time.Duration, producerCfg *Config) (producer, full *Node) {
+func launchPair(tb testing.TB, blockTime time.Duration, valCfg *Config) (val, full *Node) {
 	tb.Helper()
 	dir := tb.TempDir()
-	if producerCfg == nil {
-		producerCfg = nodeConfig(RoleProducer, nil)
+	if valCfg == nil {
+		valCfg = nodeConfig(RoleValidator, nil)
 	}
-	pdir := filepath.Join(dir, "producer")
-	producer, _ = launch(tb, pdir, InitOptions{Role: RoleProducer, ChainID: "bench", BlockTime: blockTime,
-		MaxSquareWidth: 128, Config: producerCfg})
+	pdir := filepath.Join(dir, "validator")
+	val, _ = launch(tb, pdir, InitOptions{Role: RoleValidator, ChainID: "bench", BlockTime: blockTime,
+		MaxSquareWidth: 128, Config: valCfg})
 	full, _ = launch(tb, filepath.Join(dir, "full"), InitOptions{Role: RoleFull,
-		Genesis: filepath.Join(pdir, GenesisFile), Config: nodeConfig(RoleFull, producer.P2PAddrs())})
-	return producer, full
+		Genesis: filepath.Join(pdir, GenesisFile), Config: nodeConfig(RoleFull, val.P2PAddrs())})
+	return val, full
 }
 
 // waitUntil polls cond every 10 ms until it holds; it fails tb after timeout.
@@ -100,11 +101,11 @@ func hasSquare(n *Node, height uint64) bool {
 	return err == nil && ok
 }
 
-// fillBlock submits blobs through the producer's pool that lay out a k×k
+// fillBlock submits blobs to the validator's mempool that lay out a k×k
 // square (k = 128 needs more than 64² shares) and returns the height.
-func fillBlock(tb testing.TB, producer *Node, shares int) uint64 {
+func fillBlock(tb testing.TB, val *Node, shares int) uint64 {
 	tb.Helper()
-	return fillDistinctBlock(tb, producer, shares, 1)
+	return fillDistinctBlock(tb, val, shares, 1)
 }
 
 // requester is a bare libp2p host that asks a node for samples, as a light
@@ -138,9 +139,9 @@ func BenchmarkServeSamples(b *testing.B) {
 		requesters = 8
 		perHost    = 4 // requests in flight per requester
 	)
-	producer, full := launchPair(b, time.Second, nil)
-	height := fillBlock(b, producer, 7000)
-	h, err := producer.chain.Header(context.Background(), height)
+	val, full := launchPair(b, time.Second, nil)
+	height := fillBlock(b, val, 7000)
+	h, err := val.chain.Header(context.Background(), height)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -261,9 +262,9 @@ func BenchmarkSustainedSubmissions(b *testing.B) {
 		timeout    = "30s"
 	)
 	dur := loadSeconds(b)
-	producer, full := launchPair(b, time.Second, nil)
+	val, full := launchPair(b, time.Second, nil)
 	waitUntil(b, 10*time.Second, "the full node to follow", func() bool { return localHead(full) >= 1 })
-	base := "http://" + producer.APIAddr()
+	base := "http://" + val.APIAddr()
 
 	// Replication watcher: the first moment the full node holds each
 	// height's square, polled every 2 ms.
@@ -311,7 +312,7 @@ func BenchmarkSustainedSubmissions(b *testing.B) {
 		mu.Unlock()
 	}
 	b.ResetTimer()
-	startHeight := localHead(producer) + 1
+	startHeight := localHead(val) + 1
 	start := time.Now()
 	var gen sync.WaitGroup
 	for c := range clients {
@@ -341,11 +342,11 @@ func BenchmarkSustainedSubmissions(b *testing.B) {
 		})
 	}
 	gen.Wait()
-	endHeight := localHead(producer)
+	endHeight := localHead(val)
 	inflight.Wait()
 	elapsed := time.Since(start)
 	// Let the last blocks replicate before judging them.
-	last := localHead(producer)
+	last := localHead(val)
 	waitUntil(b, 30*time.Second, "the full node to store the last square", func() bool { return hasSquare(full, last) })
 	time.Sleep(10 * time.Millisecond)
 	stopWatch()
@@ -357,7 +358,7 @@ func BenchmarkSustainedSubmissions(b *testing.B) {
 		widths int
 	)
 	for h := startHeight; h <= endHeight; h++ {
-		hd, err := producer.chain.Header(context.Background(), h)
+		hd, err := val.chain.Header(context.Background(), h)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,18 +10,20 @@ import (
 	"time"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/consensus"
+	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/node/store"
 	"github.com/tartan-da/tartan/sampling"
 )
 
-// checkpointNet is a producer and a full node that have made at least
+// checkpointNet is a validator and a full node that have made at least
 // minHeight blocks, non-empty ones since blobs keep coming.
 func checkpointNet(t *testing.T, minHeight uint64) *testNet {
 	t.Helper()
 	tn := newTestNet(t, 1, 0, 100*time.Millisecond)
-	feedBlobs(t, tn.producer)
-	waitFor(t, 30*time.Second, fmt.Sprintf("the producer at height %d", minHeight), func() bool {
-		return localHead(tn.producer) >= minHeight && localHead(tn.fulls[0]) >= minHeight
+	feedBlobs(t, tn.validator)
+	waitFor(t, 30*time.Second, fmt.Sprintf("the validator at height %d", minHeight), func() bool {
+		return localHead(tn.validator) >= minHeight && localHead(tn.fulls[0]) >= minHeight
 	})
 	return tn
 }
@@ -50,20 +52,20 @@ func TestNodesStartFromTrustedCheckpoint(t *testing.T) {
 	fastSampling(t)
 	const base = 25
 	tn := checkpointNet(t, base+5)
-	genesis := filepath.Join(tn.dir, "producer", GenesisFile)
-	boot := append(tn.producer.P2PAddrs(), tn.fulls[0].P2PAddrs()...)
+	genesis := filepath.Join(tn.dir, "validator", GenesisFile)
+	boot := append(tn.validator.P2PAddrs(), tn.fulls[0].P2PAddrs()...)
 
 	lcfg := nodeConfig(RoleLight, boot)
-	lcfg.TrustedHeight, lcfg.TrustedHash = base, headerHash(t, tn.producer, base)
+	lcfg.TrustedHeight, lcfg.TrustedHash = base, headerHash(t, tn.validator, base)
 	ldir := filepath.Join(tn.dir, "light-checkpoint")
 	start := time.Now()
 	light, stopLight := startNode(t, ldir, InitOptions{Role: RoleLight, Genesis: genesis, Config: lcfg})
-	// The height only: the producer's signature is trusted.
+	// The height only: more than 2/3 of the genesis validators signed it.
 	fcfg := nodeConfig(RoleFull, boot)
 	fcfg.TrustedHeight = base
 	full, _ := startNode(t, filepath.Join(tn.dir, "full-checkpoint"), InitOptions{Role: RoleFull, Genesis: genesis, Config: fcfg})
 
-	target := localHead(tn.producer)
+	target := localHead(tn.validator)
 	waitFor(t, 20*time.Second, fmt.Sprintf("height %d available on the light node", target), func() bool {
 		av, code := getAvailability(t, light, target)
 		return code == 200 && av.Status == "available"
@@ -126,7 +128,7 @@ func TestNodesStartFromTrustedCheckpoint(t *testing.T) {
 	if got := light.chain.Base(); got != base || light.checkpoint != nil {
 		t.Fatalf("restarted light node: base %d, checkpoint %v; want %d and none", got, light.checkpoint, base)
 	}
-	next := localHead(tn.producer) + 2
+	next := localHead(tn.validator) + 2
 	waitFor(t, 20*time.Second, fmt.Sprintf("height %d available after the restart", next), func() bool {
 		av, code := getAvailability(t, light, next)
 		return code == 200 && av.Status == "available"
@@ -139,10 +141,10 @@ func TestWrongTrustedHashRefusesToStart(t *testing.T) {
 	fastSampling(t)
 	const base = 5
 	tn := checkpointNet(t, base)
-	genesis := filepath.Join(tn.dir, "producer", GenesisFile)
-	hash, _ := hex.DecodeString(headerHash(t, tn.producer, base))
+	genesis := filepath.Join(tn.dir, "validator", GenesisFile)
+	hash, _ := hex.DecodeString(headerHash(t, tn.validator, base))
 	hash[0] ^= 1
-	cfg := nodeConfig(RoleLight, tn.producer.P2PAddrs())
+	cfg := nodeConfig(RoleLight, tn.validator.P2PAddrs())
 	cfg.TrustedHeight, cfg.TrustedHash = base, hex.EncodeToString(hash)
 	dir := filepath.Join(tn.dir, "light-wrong")
 	if err := Init(dir, InitOptions{Role: RoleLight, Genesis: genesis, Config: cfg}); err != nil {
@@ -165,7 +167,7 @@ func TestWrongTrustedHashRefusesToStart(t *testing.T) {
 		t.Fatalf("the refused checkpoint left header %d in the chain", h.Height)
 	}
 	// The refused node stored nothing: a start with the right hash works.
-	cfg.TrustedHash = headerHash(t, tn.producer, base)
+	cfg.TrustedHash = headerHash(t, tn.validator, base)
 	if err := cfg.Save(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -178,8 +180,8 @@ func TestGossipCannotStartACheckpointChain(t *testing.T) {
 	// Before the checkpoint is stored, a first header from gossip (even
 	// height 1) must not become the base.
 	tn := newTestNet(t, 0, 0, 50*time.Millisecond)
-	waitFor(t, 10*time.Second, "height 2", func() bool { return localHead(tn.producer) >= 2 })
-	h1, err := tn.producer.chain.Header(context.Background(), 1)
+	waitFor(t, 10*time.Second, "height 2", func() bool { return localHead(tn.validator) >= 2 })
+	h1, err := tn.validator.chain.Header(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +190,7 @@ func TestGossipCannotStartACheckpointChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c, err := newChain(context.Background(), tn.producer.genesis, st, tn.producer.log)
+	c, err := newChain(context.Background(), tn.validator.genesis, consensus.DefaultTrustingPeriod, st, tn.validator.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,12 +198,33 @@ func TestGossipCannotStartACheckpointChain(t *testing.T) {
 	if err := c.Add(context.Background(), h1); !errors.Is(err, errHeaderGap) {
 		t.Fatalf("Add of height 1 while awaiting a checkpoint: %v, want errHeaderGap", err)
 	}
-	h2, _ := tn.producer.chain.Header(context.Background(), 2)
-	bad := *h2
-	bad.Signature = append([]byte(nil), h2.Signature...)
-	bad.Signature[0] ^= 1
-	if err := c.AddTrusted(context.Background(), &bad); err == nil {
-		t.Fatal("AddTrusted accepted a header the producer did not sign")
+	h2, _ := tn.validator.chain.Header(context.Background(), 2)
+	// What startFromCheckpoint checks before AddTrusted (by hash: Check;
+	// by height: VerifyAgainstGenesis) refuses forged certificates: a data
+	// root that is not tx[0]'s, height 1's certificate on height 2's
+	// fields, and a header of another chain.
+	rootForged := *h2
+	rootForged.DataRoot[0] ^= 1
+	certSwapped := *h2
+	certSwapped.Certificate = h1.Certificate
+	otherChain := *h2
+	otherChain.ChainID = "othernet"
+	for name, bad := range map[string]*da.Header{"data root": &rootForged, "certificate of height 1": &certSwapped, "chain id": &otherChain} {
+		if _, err := c.verify.Check(bad); err == nil {
+			t.Errorf("checkpoint by hash: a header with a forged %s passes", name)
+		}
+		if _, err := c.verify.VerifyAgainstGenesis(bad, time.Now()); err == nil {
+			t.Errorf("checkpoint by height: a header with a forged %s passes", name)
+		}
+	}
+	if err := c.AddTrusted(context.Background(), &otherChain); err == nil {
+		t.Fatal("AddTrusted accepted a header of another chain")
+	}
+	if _, err := c.verify.Check(h2); err != nil {
+		t.Fatalf("checkpoint by hash refuses the chain's header: %v", err)
+	}
+	if _, err := c.verify.VerifyAgainstGenesis(h2, time.Now()); err != nil {
+		t.Fatalf("checkpoint by height refuses the chain's header: %v", err)
 	}
 	if err := c.AddTrusted(context.Background(), h2); err != nil {
 		t.Fatal(err)
@@ -217,8 +240,8 @@ func TestGossipCannotStartACheckpointChain(t *testing.T) {
 	if _, err := st.Header(context.Background(), 1); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("height 1 stored below the base: %v", err)
 	}
-	waitFor(t, 10*time.Second, "height 3", func() bool { return localHead(tn.producer) >= 3 })
-	h3, _ := tn.producer.chain.Header(context.Background(), 3)
+	waitFor(t, 10*time.Second, "height 3", func() bool { return localHead(tn.validator) >= 3 })
+	h3, _ := tn.validator.chain.Header(context.Background(), 3)
 	if err := c.Add(context.Background(), h3); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +249,7 @@ func TestGossipCannotStartACheckpointChain(t *testing.T) {
 		t.Fatalf("head %d, want 3", c.Head().Height)
 	}
 	// A restart reads the base back.
-	c2, err := newChain(context.Background(), tn.producer.genesis, st, tn.producer.log)
+	c2, err := newChain(context.Background(), tn.validator.genesis, consensus.DefaultTrustingPeriod, st, tn.validator.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,8 +273,8 @@ func TestConfigCheckpointValidation(t *testing.T) {
 		{RoleLight, 25, hash + "00", false},
 		{RoleLight, 25, "zz" + hash[2:], false},
 		{RoleLight, 0, hash, false},
-		{RoleProducer, 25, hash, false},
-		{RoleProducer, 25, "", false},
+		{RoleValidator, 25, hash, false},
+		{RoleValidator, 25, "", false},
 	} {
 		c := DefaultConfig(tc.role)
 		c.TrustedHeight, c.TrustedHash = tc.height, tc.hash

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/tartan-da/tartan/api"
 )
 
 func TestConfigAPICORSOrigins(t *testing.T) {
@@ -31,14 +33,18 @@ func TestConfigAPICORSOrigins(t *testing.T) {
 }
 
 func TestConfigAPIConnLimits(t *testing.T) {
+	d := api.DefaultConfig()
+	if d.MaxConnsPerClient <= 16 || d.MaxConnsPerClient >= 1000 || d.MaxConns <= 100 {
+		t.Fatalf("the cases below assume 16 < default per client (%d) < 1000 and default total (%d) > 100", d.MaxConnsPerClient, d.MaxConns)
+	}
 	for _, tc := range []struct {
 		total, perClient         int
 		wantTotal, wantPerClient int // 0: invalid
 	}{
-		{0, 0, 512, 64},
-		{1000, 0, 1000, 64},
+		{0, 0, d.MaxConns, d.MaxConnsPerClient},
+		{1000, 0, 1000, d.MaxConnsPerClient},
 		{16, 0, 16, 16},
-		{0, 100, 512, 100},
+		{0, 100, d.MaxConns, 100},
 		{100, 100, 100, 100},
 		{10, 20, 0, 0},
 		{-1, 0, 0, 0},

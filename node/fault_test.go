@@ -42,7 +42,7 @@ func TestWithheldCellsAreUnrecoverable(t *testing.T) {
 }
 
 // submitTagged is submitBlobs with blobs that start with tag, so that
-// two calls submit different blobs (the pool answers a resubmitted blob
+// two calls submit different blobs (a validator answers a resubmitted blob
 // with its first height).
 func submitTagged(t *testing.T, n *Node, count int, tag string) []uint64 {
 	t.Helper()
@@ -105,27 +105,27 @@ func peel(k int, missing func(r, c int) bool) int {
 	return left
 }
 
-// TestProducerWithholdsFromHeight runs a producer with Options.Withhold, a
+// TestValidatorWithholdsFromHeight runs a validator with Options.Withhold, a
 // full node and two light nodes: the light nodes find every non-empty
 // height from the fault on unavailable (having verified the cells that
 // are served) and keep finding the rest available; the full node never
 // gets a withheld square; nobody is banned for not having data.
-func TestProducerWithholdsFromHeight(t *testing.T) {
+func TestValidatorWithholdsFromHeight(t *testing.T) {
 	fastSampling(t)
 	// Far enough ahead that the blobs submitted first land below it even
 	// on a slow machine: 5 s of blocks.
 	const from = 50
 	fast := testOptions
-	testOptions = func(o *Options) { fast(o); o.Withhold = from } // only the producer acts on it
+	testOptions = func(o *Options) { fast(o); o.Withhold = from } // only the validator acts on it
 	tn := newTestNet(t, 1, 2, 100*time.Millisecond)
 	ctx := context.Background()
 
-	before := submitTagged(t, tn.producer, 2, "before")
+	before := submitTagged(t, tn.validator, 2, "before")
 	if last := before[len(before)-1]; last >= from {
 		t.Fatalf("the blobs meant for before height %d landed at %v: the net started too slowly", from, before)
 	}
-	waitFor(t, 30*time.Second, fmt.Sprintf("the head to reach height %d", from), func() bool { return localHead(tn.producer) >= from })
-	withheld := submitTagged(t, tn.producer, 3, "withheld")
+	waitFor(t, 30*time.Second, fmt.Sprintf("the head to reach height %d", from), func() bool { return localHead(tn.validator) >= from })
+	withheld := submitTagged(t, tn.validator, 3, "withheld")
 	for _, h := range withheld {
 		if h < from {
 			t.Fatalf("blob included at height %d, below the fault's %d", h, from)
@@ -133,28 +133,28 @@ func TestProducerWithholdsFromHeight(t *testing.T) {
 	}
 	last := withheld[len(withheld)-1]
 	// A few empty blocks after the last withheld one.
-	waitFor(t, 30*time.Second, fmt.Sprintf("height %d", last+3), func() bool { return localHead(tn.producer) >= last+3 })
+	waitFor(t, 30*time.Second, fmt.Sprintf("height %d", last+3), func() bool { return localHead(tn.validator) >= last+3 })
 	target := last + 3
 
-	// The producer's own REST API withholds too, and serves the rest.
+	// The validator's own REST API withholds too, and serves the rest.
 	for _, h := range withheld {
-		hd, err := tn.producer.chain.Header(ctx, h)
+		hd, err := tn.validator.chain.Header(ctx, h)
 		if err != nil {
 			t.Fatal(err)
 		}
 		k := int(hd.SquareWidth)
-		if code := httpJSON(t, "GET", url(tn.producer, fmt.Sprintf("/v1/shares/%d/%d/%d", h, 2*k-1, k-1)), nil, nil); code != 404 {
-			t.Fatalf("producer serves withheld cell (%d,%d) at height %d: %d", 2*k-1, k-1, h, code)
+		if code := httpJSON(t, "GET", url(tn.validator, fmt.Sprintf("/v1/shares/%d/%d/%d", h, 2*k-1, k-1)), nil, nil); code != 404 {
+			t.Fatalf("validator serves withheld cell (%d,%d) at height %d: %d", 2*k-1, k-1, h, code)
 		}
-		if code := httpJSON(t, "GET", url(tn.producer, fmt.Sprintf("/v1/shares/%d/%d/%d", h, 2*k-1, k-2)), nil, nil); code != 200 {
-			t.Fatalf("producer does not serve cell (%d,%d) at height %d: %d", 2*k-1, k-2, h, code)
+		if code := httpJSON(t, "GET", url(tn.validator, fmt.Sprintf("/v1/shares/%d/%d/%d", h, 2*k-1, k-2)), nil, nil); code != 200 {
+			t.Fatalf("validator does not serve cell (%d,%d) at height %d: %d", 2*k-1, k-2, h, code)
 		}
-		if code := httpJSON(t, "GET", url(tn.producer, fmt.Sprintf("/v1/blobs/%d?namespace=74617274616e2d6e6574", h)), nil, nil); code != 404 {
-			t.Fatalf("producer serves the blobs of withheld height %d: %d", h, code)
+		if code := httpJSON(t, "GET", url(tn.validator, fmt.Sprintf("/v1/blobs/%d?namespace=74617274616e2d6e6574", h)), nil, nil); code != 404 {
+			t.Fatalf("validator serves the blobs of withheld height %d: %d", h, code)
 		}
 	}
-	if code := httpJSON(t, "GET", url(tn.producer, fmt.Sprintf("/v1/blobs/%d?namespace=74617274616e2d6e6574", before[0])), nil, nil); code != 200 {
-		t.Fatalf("producer does not serve the blobs of height %d, before the fault: %d", before[0], code)
+	if code := httpJSON(t, "GET", url(tn.validator, fmt.Sprintf("/v1/blobs/%d?namespace=74617274616e2d6e6574", before[0])), nil, nil); code != 200 {
+		t.Fatalf("validator does not serve the blobs of height %d, before the fault: %d", before[0], code)
 	}
 
 	isWithheld := func(h uint64) bool { return slices.Contains(withheld, h) }

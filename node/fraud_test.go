@@ -21,15 +21,17 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/p2p"
 )
 
-// corruptEDS makes squares of every width badly encoded in a way only a
-// fraud proof shows: the DAH committed to the corrupted square is well
-// formed, every cell proves against it, and Repair of the whole square
-// finds the bad axis and yields a proof that verifies.
+// consensus.CorruptEDS (the bad-encoding fault) makes squares of every
+// width badly encoded in a way only a fraud proof shows: the DAH committed
+// to the corrupted square is well formed, every cell proves against it,
+// and Repair of the whole square finds the bad axis and yields a proof
+// that verifies.
 func TestCorruptEDSYieldsValidProof(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for _, k := range []int{1, 2, 4, 16} {
@@ -55,7 +57,7 @@ func TestCorruptEDSYieldsValidProof(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		corruptEDS(eds)
+		consensus.CorruptEDS(eds)
 		dah, err := erasure.Commit(eds)
 		if err != nil {
 			t.Fatalf("k=%d: committing the corrupted square: %v", k, err)
@@ -166,7 +168,7 @@ func firstEvent(t *testing.T, n *Node, from uint64, typ string) (height uint64, 
 	return 0, ""
 }
 
-// TestBadEncodingFraudProof runs a producer with Options.BadEncoding, two
+// TestBadEncodingFraudProof runs a validator with Options.BadEncoding, two
 // full nodes and two light nodes: the full nodes build (or receive) a
 // proof that verifies, every node ends at `fraud` for that height and
 // `available` for the others, tampered proofs are rejected and mark
@@ -175,12 +177,12 @@ func TestBadEncodingFraudProof(t *testing.T) {
 	fastSampling(t)
 	const bad = 12
 	fast := testOptions
-	testOptions = func(o *Options) { fast(o); o.BadEncoding = bad } // only the producer acts on it
+	testOptions = func(o *Options) { fast(o); o.BadEncoding = bad } // only the validator acts on it
 	tn := newTestNet(t, 2, 2, 100*time.Millisecond)
 	ctx := context.Background()
 	const target = bad + 6
-	waitFor(t, 30*time.Second, fmt.Sprintf("height %d", target), func() bool { return localHead(tn.producer) >= target })
-	hd, err := tn.producer.chain.Header(ctx, bad)
+	waitFor(t, 30*time.Second, fmt.Sprintf("height %d", target), func() bool { return localHead(tn.validator) >= target })
+	hd, err := tn.validator.chain.Header(ctx, bad)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +191,9 @@ func TestBadEncodingFraudProof(t *testing.T) {
 		t.Fatalf("the faulty block has width %d, want 2 (the filler blob)", k)
 	}
 
-	// The producer serves samples of the bad square that verify against
+	// The validator serves samples of the bad square that verify against
 	// its header: sampling alone cannot tell.
-	src := squareSource{tn.producer}
+	src := squareSource{tn.validator}
 	var cells []p2p.Cell
 	for r := range 2 * k {
 		for c := range 2 * k {
@@ -204,7 +206,7 @@ func TestBadEncodingFraudProof(t *testing.T) {
 	}
 	for _, s := range ss {
 		if err := s.Verify(hd.DataRoot, k); err != nil {
-			t.Fatalf("the producer's cell (%d,%d) of the bad square does not verify: %v", s.Row, s.Col, err)
+			t.Fatalf("the validator's cell (%d,%d) of the bad square does not verify: %v", s.Row, s.Col, err)
 		}
 	}
 
@@ -316,12 +318,12 @@ func TestBadEncodingFraudProof(t *testing.T) {
 
 	// A light node that joins after the proof was gossiped fetches it
 	// from its peers (fraud sync).
-	boot := tn.producer.P2PAddrs()
+	boot := tn.validator.P2PAddrs()
 	for _, f := range tn.fulls {
 		boot = append(boot, f.P2PAddrs()...)
 	}
 	late, _ := startNode(t, filepath.Join(tn.dir, "light-late"), InitOptions{Role: RoleLight,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: nodeConfig(RoleLight, boot)})
+		Genesis: filepath.Join(tn.dir, "validator", GenesisFile), Config: nodeConfig(RoleLight, boot)})
 	waitFor(t, 20*time.Second, "the late light node at fraud", func() bool {
 		av, code := getAvailability(t, late, bad)
 		return code == 200 && av.Status == "fraud"
@@ -366,7 +368,7 @@ func TestBadEncodingLooksAvailableToSampling(t *testing.T) {
 		av, code := getAvailability(t, l, bad)
 		return code == 200 && av.Status == "available" && av.SquareWidth == 2 && av.Samples.Verified == av.Samples.Requested && av.Samples.Verified > 0
 	}, func() string { return httpBody(t, url(l, fmt.Sprintf("/v1/availability/%d", bad))) })
-	if l.fraudAt(bad) || tn.producer.fraudAt(bad) {
+	if l.fraudAt(bad) || tn.validator.fraudAt(bad) {
 		t.Fatal("a fraud proof appeared without any full node")
 	}
 }
@@ -394,7 +396,7 @@ func TestFraudProofBeforeHeader(t *testing.T) {
 
 	// A light node that knows no peer: its chain holds nothing yet.
 	dir := t.TempDir()
-	l, _ := startNode(t, dir, InitOptions{Role: RoleLight, Genesis: tn.producer.dir + "/" + GenesisFile, Config: nodeConfig(RoleLight, nil)})
+	l, _ := startNode(t, dir, InitOptions{Role: RoleLight, Genesis: tn.validator.dir + "/" + GenesisFile, Config: nodeConfig(RoleLight, nil)})
 	ctx := context.Background()
 	if got := l.validateFraud(ctx, "", data); got != p2p.Ignore {
 		t.Fatalf("a proof for an unknown header: verdict %v, want Ignore", got)
@@ -402,9 +404,9 @@ func TestFraudProofBeforeHeader(t *testing.T) {
 	if l.fraudAt(bad) {
 		t.Fatal("an unverified proof was applied")
 	}
-	waitFor(t, 10*time.Second, "one more block", func() bool { return localHead(tn.producer) > bad })
+	waitFor(t, 10*time.Second, "one more block", func() bool { return localHead(tn.validator) > bad })
 	for h := uint64(1); h <= bad+1; h++ {
-		hd, err := tn.producer.chain.Header(ctx, h)
+		hd, err := tn.validator.chain.Header(ctx, h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -443,23 +445,23 @@ func TestRepairFromHeldCellsProvesBadEncoding(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	h, err := tn.producer.chain.Header(ctx, bad)
+	h, err := tn.validator.chain.Header(ctx, bad)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sq, err := tn.producer.faultySquare(ctx, h)
+	sq, err := tn.validator.faultySquare(ctx, h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Every cell as committed (each provable against the data root); the
-	// producer serves the roots.
+	// validator serves the roots.
 	if _, err := l.decodeHeld(ctx, h, erasure.PartialFromEDS(sq.eds)); !errors.Is(err, errNotEncoded) {
 		t.Fatalf("decoding the committed cells: %v, want errNotEncoded", err)
 	}
 	if !l.fraudAt(bad) {
 		t.Fatal("no fraud proof held after a bad axis was found")
 	}
-	waitFor(t, 10*time.Second, "the producer to hear of the proof", func() bool { return tn.producer.fraudAt(bad) })
+	waitFor(t, 10*time.Second, "the validator to hear of the proof", func() bool { return tn.validator.fraudAt(bad) })
 	if av, _ := getAvailability(t, l, bad); av.Status != "fraud" {
 		t.Fatalf("height %d is %q after the proof, want fraud", bad, av.Status)
 	}

@@ -16,7 +16,7 @@ import (
 // header; 503 not_yet only for a height the network has and this node
 // does not hold yet.
 func TestHeightsAboveTheNetworkHead(t *testing.T) {
-	n, _ := startNode(t, t.TempDir(), InitOptions{Role: RoleProducer, ChainID: "heights", BlockTime: 100 * time.Millisecond, MaxSquareWidth: 8})
+	n, _ := startNode(t, t.TempDir(), InitOptions{Role: RoleValidator, ChainID: "heights", BlockTime: 100 * time.Millisecond, MaxSquareWidth: 8})
 	var info api.NodeInfo
 	waitFor(t, 10*time.Second, "the first block", func() bool {
 		return httpJSON(t, "GET", url(n, "/v1/node"), nil, &info) == http.StatusOK && info.Head.Network >= 1

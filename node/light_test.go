@@ -111,8 +111,8 @@ func TestEmptyDataRootIsSpecConstant(t *testing.T) {
 func TestLightNodesSampleEveryHeight(t *testing.T) {
 	fastSampling(t)
 	tn := newTestNet(t, 1, 2, 100*time.Millisecond)
-	blobHeights := submitBlobs(t, tn.producer, 6)
-	target := localHead(tn.producer)
+	blobHeights := submitBlobs(t, tn.validator, 6)
+	target := localHead(tn.validator)
 	for _, l := range tn.lights {
 		for h := uint64(1); h <= target; h++ {
 			waitFor(t, 20*time.Second, fmt.Sprintf("height %d available on a light node", h), func() bool {
@@ -153,8 +153,8 @@ func TestLightNodesSampleEveryHeight(t *testing.T) {
 			t.Fatalf("light summary %+v, want [1, ≥%d] available", sum, target)
 		}
 	}
-	// Full nodes and the producer report whole squares.
-	for _, n := range []*Node{tn.producer, tn.fulls[0]} {
+	// Full nodes and the validator report whole squares.
+	for _, n := range []*Node{tn.validator, tn.fulls[0]} {
 		h := blobHeights[len(blobHeights)-1]
 		waitFor(t, 10*time.Second, fmt.Sprintf("%s: height %d available", n.cfg.Role, h), func() bool {
 			av, _ := getAvailability(t, n, h)
@@ -213,7 +213,7 @@ func TestLightNodeRestartKeepsCellsAndVerdicts(t *testing.T) {
 		o.countSampling = true
 	}
 	tn := newTestNet(t, 1, 1, 50*time.Millisecond)
-	feedBlobs(t, tn.producer)
+	feedBlobs(t, tn.validator)
 	light := tn.lights[0]
 	type before struct {
 		cells    []sampling.Cell
@@ -237,8 +237,8 @@ func TestLightNodeRestartKeepsCellsAndVerdicts(t *testing.T) {
 	waitFor(t, 20*time.Second, "verdicts on some non-empty heights", func() bool { return capture(light) >= 3 })
 	tn.stops[light]()
 	// Catch up over a stretch of downtime, and stop again midway.
-	down := localHead(tn.producer)
-	waitFor(t, 20*time.Second, "blocks while the light node is down", func() bool { return localHead(tn.producer) >= down+40 })
+	down := localHead(tn.validator)
+	waitFor(t, 20*time.Second, "blocks while the light node is down", func() bool { return localHead(tn.validator) >= down+40 })
 	light, stop := runNode(t, light.dir)
 	waitFor(t, 20*time.Second, "a verdict after the restart", func() bool {
 		light.sampler.mu.Lock()
@@ -253,7 +253,7 @@ func TestLightNodeRestartKeepsCellsAndVerdicts(t *testing.T) {
 	capture(light)
 	stop()
 	light, _ = runNode(t, light.dir)
-	target := localHead(tn.producer)
+	target := localHead(tn.validator)
 	for h := uint64(1); h <= target; h++ {
 		waitFor(t, 20*time.Second, fmt.Sprintf("height %d available after restart", h), func() bool {
 			av, code := getAvailability(t, light, h)
@@ -284,7 +284,7 @@ func TestLightNodeRestartKeepsCellsAndVerdicts(t *testing.T) {
 	t.Logf("head %d: %d heights with stored cells, %d verified and %d unfinished at the last stop", target, len(seen), verified, unfinished)
 }
 
-// corruptSamples serves the producer's samples with a byte of each share
+// corruptSamples serves the validator's samples with a byte of each share
 // flipped, so no proof verifies.
 type corruptSamples struct {
 	squareSource
@@ -302,7 +302,7 @@ func (c *corruptSamples) Samples(ctx context.Context, height uint64, cells []p2p
 	return ss, err
 }
 
-// withholdSamples serves the producer's samples except half the cells of
+// withholdSamples serves the validator's samples except half the cells of
 // the first non-empty height at or above from, which it says it lacks.
 type withholdSamples struct {
 	squareSource
@@ -326,9 +326,9 @@ func (w *withholdSamples) Samples(ctx context.Context, height uint64, cells []p2
 	return w.squareSource.Samples(ctx, height, cells)
 }
 
-// startServer runs a test-only host that serves the producer's headers
+// startServer runs a test-only host that serves the validator's headers
 // and squares through src, bootstrapping to boot.
-func startServer(t *testing.T, src p2p.SquareSource, producer *Node, boot []string) *p2p.Host {
+func startServer(t *testing.T, src p2p.SquareSource, val *Node, boot []string) *p2p.Host {
 	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +339,7 @@ func startServer(t *testing.T, src p2p.SquareSource, producer *Node, boot []stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.ServeHeaders(headerSource{producer.store})
+	h.ServeHeaders(headerSource{val.store, val.chain.verify})
 	h.ServeSquares(src)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -359,14 +359,14 @@ func addrs(h *p2p.Host) []string {
 func TestLightNodeBansPeerServingBadSamples(t *testing.T) {
 	fastSampling(t)
 	tn := newTestNet(t, 0, 0, 100*time.Millisecond)
-	feedBlobs(t, tn.producer)
-	bad := &corruptSamples{squareSource: squareSource{tn.producer}}
-	badHost := startServer(t, bad, tn.producer, tn.producer.P2PAddrs())
+	feedBlobs(t, tn.validator)
+	bad := &corruptSamples{squareSource: squareSource{tn.validator}}
+	badHost := startServer(t, bad, tn.validator, tn.validator.P2PAddrs())
 	light, _ := startNode(t, filepath.Join(tn.dir, "light"), InitOptions{Role: RoleLight,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile),
-		Config:  nodeConfig(RoleLight, append(addrs(badHost), tn.producer.P2PAddrs()...))})
+		Genesis: filepath.Join(tn.dir, "validator", GenesisFile),
+		Config:  nodeConfig(RoleLight, append(addrs(badHost), tn.validator.P2PAddrs()...))})
 	waitFor(t, 20*time.Second, "the light node to ask the bad peer", func() bool { return bad.served.Load() > 0 })
-	target := localHead(tn.producer) + 5
+	target := localHead(tn.validator) + 5
 	waitFor(t, 20*time.Second, fmt.Sprintf("heights 1 to %d available", target), func() bool {
 		for h := uint64(1); h <= target; h++ {
 			if av, code := getAvailability(t, light, h); code != 200 || av.Status != "available" {
@@ -378,22 +378,22 @@ func TestLightNodeBansPeerServingBadSamples(t *testing.T) {
 	if !light.host.Blocked(badHost.ID()) {
 		t.Fatal("the peer serving bad samples was not banned")
 	}
-	if light.host.Blocked(tn.producer.host.ID()) {
-		t.Fatal("the honest producer was banned")
+	if light.host.Blocked(tn.validator.host.ID()) {
+		t.Fatal("the honest validator was banned")
 	}
 }
 
 func TestLightNodeReportsWithheldHeightUnavailable(t *testing.T) {
 	fastSampling(t)
 	tn := newTestNet(t, 0, 0, 100*time.Millisecond)
-	feedBlobs(t, tn.producer)
+	feedBlobs(t, tn.validator)
 	// The only server the light node knows is the withholder: it does not
-	// bootstrap to the producer, so the producer's samples are out of
+	// bootstrap to the validator, so the validator's samples are out of
 	// reach and headers come from the withholder's range sync.
-	w := &withholdSamples{squareSource: squareSource{tn.producer}, from: localHead(tn.producer) + 3}
-	wh := startServer(t, w, tn.producer, nil)
+	w := &withholdSamples{squareSource: squareSource{tn.validator}, from: localHead(tn.validator) + 3}
+	wh := startServer(t, w, tn.validator, nil)
 	light, _ := startNode(t, filepath.Join(tn.dir, "light"), InitOptions{Role: RoleLight,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: nodeConfig(RoleLight, addrs(wh))})
+		Genesis: filepath.Join(tn.dir, "validator", GenesisFile), Config: nodeConfig(RoleLight, addrs(wh))})
 	waitFor(t, 20*time.Second, "a height to be withheld", func() bool { return w.withheld.Load() != 0 })
 	withheld := w.withheld.Load()
 	waitFor(t, 20*time.Second, fmt.Sprintf("height %d unavailable", withheld), func() bool {
@@ -472,16 +472,16 @@ func TestEventLogBoundedAndOrdered(t *testing.T) {
 // BenchmarkHeaderToAvailable measures, on a light node, the time from a
 // header's arrival (its header event) to the height's available verdict
 // (its availability event) at the default 0.9999 confidence, for k = 128
-// squares served by a producer and a full node on loopback. An op is one
+// squares served by a validator and a full node on loopback. An op is one
 // filled block; p50 and p99 of the latency are reported in ms.
 func BenchmarkHeaderToAvailable(b *testing.B) {
 	const k = 128
 	b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
 		b.ReportAllocs()
-		producer, full := launchPair(b, 500*time.Millisecond, nil)
+		val, full := launchPair(b, 500*time.Millisecond, nil)
 		light, _ := launch(b, filepath.Join(b.TempDir(), "light"), InitOptions{Role: RoleLight,
-			Genesis: filepath.Join(producer.dir, GenesisFile),
-			Config:  nodeConfig(RoleLight, append(producer.P2PAddrs(), full.P2PAddrs()...))})
+			Genesis: filepath.Join(val.dir, GenesisFile),
+			Config:  nodeConfig(RoleLight, append(val.P2PAddrs(), full.P2PAddrs()...))})
 		waitUntil(b, 10*time.Second, "the light node to connect", func() bool { return len(light.host.Peers()) >= 2 })
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -514,8 +514,8 @@ func BenchmarkHeaderToAvailable(b *testing.B) {
 		var lat []time.Duration
 		b.ResetTimer()
 		for i := range b.N {
-			height := fillDistinctBlock(b, producer, 7000, uint64(i))
-			hd, _ := producer.chain.Header(context.Background(), height)
+			height := fillDistinctBlock(b, val, 7000, uint64(i))
+			hd, _ := val.chain.Header(context.Background(), height)
 			if hd.SquareWidth != k {
 				b.Fatalf("the filled block is %d wide, want %d", hd.SquareWidth, k)
 			}
@@ -540,7 +540,7 @@ func BenchmarkHeaderToAvailable(b *testing.B) {
 
 // fillDistinctBlock is fillBlock with blobs drawn from seed, so that
 // successive calls fill new blocks rather than resubmit the same blobs.
-func fillDistinctBlock(tb testing.TB, producer *Node, shares int, seed uint64) uint64 {
+func fillDistinctBlock(tb testing.TB, val *Node, shares int, seed uint64) uint64 {
 	tb.Helper()
 	rng := mrand.New(mrand.NewPCG(seed, 7))
 	var blobs []da.Blob
@@ -555,13 +555,9 @@ func fillDistinctBlock(tb testing.TB, producer *Node, shares int, seed uint64) u
 		}
 		blobs = append(blobs, da.Blob{Namespace: ns, Data: data})
 	}
-	sub, err := producer.pool.Add(blobs)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	height, err := sub.Wait(ctx)
+	height, err := val.submit(ctx, blobs)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -571,11 +567,11 @@ func fillDistinctBlock(tb testing.TB, producer *Node, shares int, seed uint64) u
 func TestLightNodePrunesHeightsOutsideWindow(t *testing.T) {
 	fastSampling(t)
 	tn := newTestNet(t, 0, 0, 100*time.Millisecond)
-	cfg := nodeConfig(RoleLight, tn.producer.P2PAddrs())
+	cfg := nodeConfig(RoleLight, tn.validator.P2PAddrs())
 	cfg.Window = Duration(2 * time.Second)
 	light, _ := startNode(t, filepath.Join(tn.dir, "light"), InitOptions{Role: RoleLight,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: cfg})
-	h := submitBlobs(t, tn.producer, 1)[0]
+		Genesis: filepath.Join(tn.dir, "validator", GenesisFile), Config: cfg})
+	h := submitBlobs(t, tn.validator, 1)[0]
 	waitFor(t, 10*time.Second, fmt.Sprintf("height %d available", h), func() bool {
 		av, _ := getAvailability(t, light, h)
 		return av.Status == "available"
@@ -648,22 +644,22 @@ func TestEventLogResumesAfterCursor(t *testing.T) {
 // (the alt-DA /get turns that into 404).
 func TestReadOfHeightPrunedEverywhereIsGone(t *testing.T) {
 	dir := t.TempDir()
-	pcfg := nodeConfig(RoleProducer, nil)
+	pcfg := nodeConfig(RoleValidator, nil)
 	pcfg.Window = Duration(2 * time.Second)
-	producer, _ := startNode(t, filepath.Join(dir, "producer"), InitOptions{Role: RoleProducer, ChainID: "prunenet",
+	val, _ := startNode(t, filepath.Join(dir, "validator"), InitOptions{Role: RoleValidator, ChainID: "prunenet",
 		BlockTime: 100 * time.Millisecond, MaxSquareWidth: 16, Config: pcfg})
-	lcfg := nodeConfig(RoleLight, producer.P2PAddrs())
+	lcfg := nodeConfig(RoleLight, val.P2PAddrs())
 	lcfg.Window = Duration(2 * time.Second)
 	light, _ := startNode(t, filepath.Join(dir, "light"), InitOptions{Role: RoleLight,
-		Genesis: filepath.Join(dir, "producer", GenesisFile), Config: lcfg})
-	h := submitBlobs(t, producer, 1)[0]
+		Genesis: filepath.Join(dir, "validator", GenesisFile), Config: lcfg})
+	h := submitBlobs(t, val, 1)[0]
 	path := fmt.Sprintf("/v1/blobs/%d?namespace=74617274616e2d6e6574", h)
 	var got api.BlobsJSON
 	waitFor(t, 10*time.Second, fmt.Sprintf("height %d's blob read through the light node", h), func() bool {
 		return httpJSON(t, "GET", url(light, path), nil, &got) == 200 && len(got.Blobs) == 1
 	})
-	waitFor(t, 15*time.Second, fmt.Sprintf("the producer to prune height %d", h), func() bool {
-		ok, err := producer.store.HasSquare(context.Background(), h)
+	waitFor(t, 15*time.Second, fmt.Sprintf("the validator to prune height %d", h), func() bool {
+		ok, err := val.store.HasSquare(context.Background(), h)
 		return err == nil && !ok
 	})
 	if code := httpJSON(t, "GET", url(light, path), nil, nil); code != 410 {

@@ -44,11 +44,11 @@ func envInt(tb testing.TB, name string, def int) int {
 	return n
 }
 
-// fillShares submits blobs of shares shares in all through the producer's
-// pool (1,000-share blobs in distinct namespaces, random bytes from seed)
+// fillShares submits blobs of shares shares in all through the validator's
+// mempool (1,000-share blobs in distinct namespaces, random bytes from seed)
 // and waits for their block. It returns an error rather than failing, so
 // that it can run in a goroutine of its own.
-func fillShares(ctx context.Context, producer *Node, shares int, seed uint64) (uint64, error) {
+func fillShares(ctx context.Context, val *Node, shares int, seed uint64) (uint64, error) {
 	rng := rand.New(rand.NewPCG(seed, 13))
 	var blobs []da.Blob
 	for left := shares; left > 0; left -= 1000 {
@@ -65,18 +65,14 @@ func fillShares(ctx context.Context, producer *Node, shares int, seed uint64) (u
 		}
 		blobs = append(blobs, da.Blob{Namespace: ns, Data: data})
 	}
-	sub, err := producer.pool.Add(blobs)
-	if err != nil {
-		return 0, err
-	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return sub.Wait(wctx)
+	return val.submit(wctx, blobs)
 }
 
 // keepFilling fills every block with shares shares until the benchmark
 // ends; errors are counted, not fatal (a submission may miss its block).
-func keepFilling(tb testing.TB, producer *Node, shares int) *int {
+func keepFilling(tb testing.TB, val *Node, shares int) *int {
 	ctx, cancel := context.WithCancel(context.Background())
 	var (
 		wg   sync.WaitGroup
@@ -84,7 +80,7 @@ func keepFilling(tb testing.TB, producer *Node, shares int) *int {
 	)
 	wg.Go(func() {
 		for i := uint64(0); ctx.Err() == nil; i++ {
-			if _, err := fillShares(ctx, producer, shares, i); err != nil && ctx.Err() == nil {
+			if _, err := fillShares(ctx, val, shares, i); err != nil && ctx.Err() == nil {
 				errs++
 				time.Sleep(100 * time.Millisecond)
 			}
@@ -206,8 +202,8 @@ func socketBytes(pid int, skip string) (map[string]tcpBytes, error) {
 // BenchmarkLightFollow is target 1 of the sampling issue: a light node
 // following a 1 s chain of k = 128 squares uses ≤ 64 MiB RSS and ≤ 20 kB/s
 // on average. The light node runs alone in a child process (the test
-// binary re-executed as TestHelperLightChild); the producer and a full
-// node run here, the producer's pool filled with ~4.6 MiB of blobs for
+// binary re-executed as TestHelperLightChild); the validator and a full
+// node run here, the validator's mempool filled with ~4.6 MiB of blobs for
 // every block. After the light node has caught up, the benchmark watches
 // it for TARTAN_LIGHT_SECONDS (default 60):
 //
@@ -223,10 +219,10 @@ func BenchmarkLightFollow(b *testing.B) {
 	const k = 128
 	b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
 		window := time.Duration(envInt(b, "TARTAN_LIGHT_SECONDS", 60)) * time.Second
-		producer, full := launchPair(b, time.Second, nil)
-		fillErrs := keepFilling(b, producer, 10_000)
+		val, full := launchPair(b, time.Second, nil)
+		fillErrs := keepFilling(b, val, 10_000)
 		dir := filepath.Join(b.TempDir(), "light")
-		cfg := nodeConfig(RoleLight, append(producer.P2PAddrs(), full.P2PAddrs()...))
+		cfg := nodeConfig(RoleLight, append(val.P2PAddrs(), full.P2PAddrs()...))
 		// TARTAN_LIGHT_CONFIDENCE measures another target than the
 		// default 0.9999 (0.99: 16 samples a height, Celestia's count).
 		if v := os.Getenv("TARTAN_LIGHT_CONFIDENCE"); v != "" {
@@ -236,7 +232,7 @@ func BenchmarkLightFollow(b *testing.B) {
 			}
 			cfg.Confidence = c
 		}
-		if err := Init(dir, InitOptions{Role: RoleLight, Genesis: filepath.Join(producer.dir, GenesisFile), Now: time.Now(),
+		if err := Init(dir, InitOptions{Role: RoleLight, Genesis: filepath.Join(val.dir, GenesisFile), Now: time.Now(),
 			Config: cfg}); err != nil {
 			b.Fatal(err)
 		}
@@ -255,7 +251,7 @@ func BenchmarkLightFollow(b *testing.B) {
 		}
 		caughtUp := func() bool {
 			s := summary()
-			return s.SampledHead > 0 && s.SampledHead+1 >= localHead(producer)
+			return s.SampledHead > 0 && s.SampledHead+1 >= localHead(val)
 		}
 		waitUntil(b, 2*time.Minute, "the light child to catch up", caughtUp)
 
@@ -273,7 +269,7 @@ func BenchmarkLightFollow(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		startHead := localHead(producer)
+		startHead := localHead(val)
 		b.ResetTimer()
 		start := time.Now()
 		var maxRSS int64
@@ -291,7 +287,7 @@ func BenchmarkLightFollow(b *testing.B) {
 			}
 		}
 		elapsed := time.Since(start)
-		endHead := localHead(producer)
+		endHead := localHead(val)
 		b.StopTimer()
 		var netBytes, sent, recv int64
 		for key, v := range last {
@@ -313,7 +309,7 @@ func BenchmarkLightFollow(b *testing.B) {
 		s := summary()
 		var wide, widths int
 		for h := startHead + 1; h <= endHead; h++ {
-			hd, err := producer.chain.Header(context.Background(), h)
+			hd, err := val.chain.Header(context.Background(), h)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -349,19 +345,19 @@ func BenchmarkLightFollow(b *testing.B) {
 
 // BenchmarkLightCatchUp is target 2 of the sampling issue: a fresh light
 // node catches up TARTAN_CATCHUP_HEIGHTS (default 10,000) empty or small
-// heights in ≤ 60 s, with the default sampling config. A producer with the
+// heights in ≤ 60 s, with the default sampling config. A validator with the
 // shortest block time genesis allows (10 ms) builds the chain, with a
 // small blob (~5 kB, so a sampled 4×4 square) in about one height of
-// ten; then a light node bootstrapping from the producer alone starts,
+// ten; then a light node bootstrapping from the validator alone starts,
 // and the time until every height up to the target is available is
-// measured. The producer keeps producing meanwhile, as a live chain does.
+// measured. The validator keeps producing meanwhile, as a live chain does.
 func BenchmarkLightCatchUp(b *testing.B) {
 	heights := uint64(envInt(b, "TARTAN_CATCHUP_HEIGHTS", 10_000))
 	b.Run(fmt.Sprintf("heights=%d", heights), func(b *testing.B) {
 		dir := b.TempDir()
-		pdir := filepath.Join(dir, "producer")
-		producer, _ := launch(b, pdir, InitOptions{Role: RoleProducer, ChainID: "bench", BlockTime: 10 * time.Millisecond,
-			MaxSquareWidth: 128, Config: nodeConfig(RoleProducer, nil)})
+		pdir := filepath.Join(dir, "validator")
+		val, _ := launch(b, pdir, InitOptions{Role: RoleValidator, ChainID: "bench", BlockTime: 10 * time.Millisecond,
+			MaxSquareWidth: 128, Config: nodeConfig(RoleValidator, nil)})
 		ctx, cancel := context.WithCancel(context.Background())
 		var feed sync.WaitGroup
 		feed.Go(func() {
@@ -369,23 +365,21 @@ func BenchmarkLightCatchUp(b *testing.B) {
 				data := make([]byte, 5000)
 				copy(data, fmt.Sprintf("small blob %d", i))
 				ns, _ := da.NewV0Namespace([]byte("catch-up"))
-				if sub, err := producer.pool.Add([]da.Blob{{Namespace: ns, Data: data}}); err == nil {
-					wctx, c := context.WithTimeout(ctx, 5*time.Second)
-					_, _ = sub.Wait(wctx)
-					c()
-				}
+				wctx, c := context.WithTimeout(ctx, 5*time.Second)
+				_, _ = val.submit(wctx, []da.Blob{{Namespace: ns, Data: data}})
+				c()
 				time.Sleep(90 * time.Millisecond)
 			}
 		})
 		defer func() { cancel(); feed.Wait() }()
 		t0 := time.Now()
-		waitUntil(b, 30*time.Minute, fmt.Sprintf("the producer to reach height %d", heights), func() bool {
-			return localHead(producer) >= heights
+		waitUntil(b, 30*time.Minute, fmt.Sprintf("the validator to reach height %d", heights), func() bool {
+			return localHead(val) >= heights
 		})
 		produced := time.Since(t0)
 		nonEmpty := 0
 		for h := uint64(1); h <= heights; h++ {
-			hd, err := producer.chain.Header(context.Background(), h)
+			hd, err := val.chain.Header(context.Background(), h)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -396,7 +390,7 @@ func BenchmarkLightCatchUp(b *testing.B) {
 		b.ResetTimer()
 		start := time.Now()
 		light, _ := launch(b, filepath.Join(dir, "light"), InitOptions{Role: RoleLight,
-			Genesis: filepath.Join(pdir, GenesisFile), Config: nodeConfig(RoleLight, producer.P2PAddrs())})
+			Genesis: filepath.Join(pdir, GenesisFile), Config: nodeConfig(RoleLight, val.P2PAddrs())})
 		var headersAt time.Duration
 		waitUntil(b, 30*time.Minute, fmt.Sprintf("the light node to sample up to height %d", heights), func() bool {
 			if headersAt == 0 && localHead(light) >= heights {
@@ -430,7 +424,7 @@ func BenchmarkLightCatchUp(b *testing.B) {
 
 // BenchmarkManyLights is target 3 of the sampling issue: TARTAN_LIGHTS
 // (default 100) light nodes in this process sample concurrently against
-// a producer and 2 full nodes with 1 s blocks of small blobs, for
+// a validator and 2 full nodes with 1 s blocks of small blobs, for
 // TARTAN_MANY_SECONDS (default 20). Keeping up means every light node's
 // sampled head is within 2 heights of the network head at the end, and
 // every height up to it available.
@@ -447,20 +441,20 @@ func BenchmarkManyLights(b *testing.B) {
 	b.Run(name, func(b *testing.B) {
 		dur := time.Duration(envInt(b, "TARTAN_MANY_SECONDS", 20)) * time.Second
 		dir := b.TempDir()
-		pdir := filepath.Join(dir, "producer")
-		producer, _ := launch(b, pdir, InitOptions{Role: RoleProducer, ChainID: "bench", BlockTime: time.Second,
-			MaxSquareWidth: 128, Config: nodeConfig(RoleProducer, nil)})
+		pdir := filepath.Join(dir, "validator")
+		val, _ := launch(b, pdir, InitOptions{Role: RoleValidator, ChainID: "bench", BlockTime: time.Second,
+			MaxSquareWidth: 128, Config: nodeConfig(RoleValidator, nil)})
 		genesis := filepath.Join(pdir, GenesisFile)
-		boot := producer.P2PAddrs()
-		servers := []*Node{producer}
+		boot := val.P2PAddrs()
+		servers := []*Node{val}
 		for i := range 2 {
 			f, _ := launch(b, filepath.Join(dir, fmt.Sprintf("full-%d", i+1)), InitOptions{Role: RoleFull,
-				Genesis: genesis, Config: nodeConfig(RoleFull, producer.P2PAddrs())})
+				Genesis: genesis, Config: nodeConfig(RoleFull, val.P2PAddrs())})
 			boot = append(boot, f.P2PAddrs()...)
 			servers = append(servers, f)
 		}
 		// Small blobs in every block: ~20 kB, a 16×16 square or so.
-		fillErrs := keepFilling(b, producer, 40)
+		fillErrs := keepFilling(b, val, 40)
 		t0 := time.Now()
 		lights := make([]*Node, n)
 		for i := range lights {
@@ -478,9 +472,9 @@ func BenchmarkManyLights(b *testing.B) {
 		}
 		startup := time.Since(t0)
 		b.ResetTimer()
-		startHead := localHead(producer)
+		startHead := localHead(val)
 		time.Sleep(dur)
-		head := localHead(producer)
+		head := localHead(val)
 		b.StopTimer()
 		fds, _ := os.ReadDir("/proc/self/fd")
 		var (
@@ -538,7 +532,7 @@ func BenchmarkManyLights(b *testing.B) {
 		}
 		widths := 0
 		for h := startHead + 1; h <= head; h++ {
-			if hd, err := producer.chain.Header(context.Background(), h); err == nil {
+			if hd, err := val.chain.Header(context.Background(), h); err == nil {
 				widths += int(hd.SquareWidth)
 			}
 		}
@@ -554,7 +548,7 @@ func BenchmarkManyLights(b *testing.B) {
 		b.ReportMetric(float64(widths)/float64(max(1, head-startHead)), "mean-k")
 		b.ReportMetric(float64(verified)/float64(n), "verified/light")
 		b.Logf("head %d (window from %d); lags %v; %s; fill errors %d", head, startHead, lagHistogram, firstBehindAt, *fillErrs)
-		b.Logf("samples: %d verified by lights (%d failed), %d served by producer+fulls, %d served by lights", verified, failed, servedByServers, servedByLights)
+		b.Logf("samples: %d verified by lights (%d failed), %d served by validator+fulls, %d served by lights", verified, failed, servedByServers, servedByLights)
 		if behind != 0 || notAvailable != 0 {
 			b.Logf("TARGET MISSED: %d of %d light nodes more than 2 heights behind, %d heights not available", behind, n, notAvailable)
 		}

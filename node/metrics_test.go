@@ -69,13 +69,13 @@ func TestMetricsFollowTheNode(t *testing.T) {
 		return localHead(tn.fulls[0]) >= 3 && localHead(tn.lights[0]) >= 3
 	})
 	waitFor(t, 10*time.Second, "the metrics to show the heads", func() bool {
-		return metricValue(t, tn.producer, "tartan_local_head") >= 3 &&
+		return metricValue(t, tn.validator, "tartan_local_head") >= 3 &&
 			metricValue(t, tn.fulls[0], "tartan_network_head") >= 3 &&
 			metricValue(t, tn.lights[0], "tartan_peers") >= 1
 	})
-	if metricValue(t, tn.producer, "tartan_block_build_seconds_count") < 3 ||
-		metricValue(t, tn.producer, "tartan_eds_compute_seconds_count") < 3 {
-		t.Fatal("the producer does not count the blocks it built")
+	if metricValue(t, tn.validator, "tartan_block_build_seconds_count") < 3 ||
+		metricValue(t, tn.validator, "tartan_eds_compute_seconds_count") < 3 {
+		t.Fatal("the validator does not count the blocks it built")
 	}
 	if metricValue(t, tn.fulls[0], "tartan_block_build_seconds_count") != 0 {
 		t.Fatal("a full node counts blocks it never built")
@@ -85,7 +85,7 @@ func TestMetricsFollowTheNode(t *testing.T) {
 			metricValue(t, tn.fulls[0], "tartan_availability_verdicts_total", "status", "available") >= 1 &&
 			metricValue(t, tn.lights[0], "libp2p_rcmgr_connections", "dir", "outbound", "scope", "system") >= 1
 	})
-	if metricValue(t, tn.producer, "go_goroutines") < 1 {
+	if metricValue(t, tn.validator, "go_goroutines") < 1 {
 		t.Fatal("no Go runtime metrics")
 	}
 }
@@ -131,7 +131,7 @@ func TestGrafanaDashboardQueriesExposedMetrics(t *testing.T) {
 	waitFor(t, 10*time.Second, "blocks everywhere", func() bool {
 		return localHead(tn.fulls[0]) >= 2 && localHead(tn.lights[0]) >= 2
 	})
-	for _, n := range []*Node{tn.producer, tn.fulls[0], tn.lights[0]} {
+	for _, n := range []*Node{tn.validator, tn.fulls[0], tn.lights[0]} {
 		if resp, err := http.Get(url(n, "/health")); err == nil { // the HTTP series start with a request
 			resp.Body.Close()
 		}

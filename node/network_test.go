@@ -21,15 +21,15 @@ import (
 	"github.com/tartan-da/tartan/p2p"
 )
 
-// testNet is a producer with full and light nodes, each a real node with
+// testNet is a validator with full and light nodes, each a real node with
 // its own libp2p host on loopback, data directory and REST API.
 type testNet struct {
-	t        *testing.T
-	dir      string
-	producer *Node
-	fulls    []*Node
-	lights   []*Node
-	stops    map[*Node]func()
+	t         *testing.T
+	dir       string
+	validator *Node
+	fulls     []*Node
+	lights    []*Node
+	stops     map[*Node]func()
 }
 
 func nodeConfig(role Role, bootstrap []string) *Config {
@@ -43,10 +43,10 @@ func nodeConfig(role Role, bootstrap []string) *Config {
 func newTestNet(t *testing.T, fulls, lights int, blockTime time.Duration) *testNet {
 	t.Helper()
 	tn := &testNet{t: t, dir: t.TempDir(), stops: map[*Node]func(){}}
-	pdir := filepath.Join(tn.dir, "producer")
-	p, stop := startNode(t, pdir, InitOptions{Role: RoleProducer, ChainID: "testnet", BlockTime: blockTime,
-		MaxSquareWidth: 128, Config: nodeConfig(RoleProducer, nil)})
-	tn.producer, tn.stops[p] = p, stop
+	pdir := filepath.Join(tn.dir, "validator")
+	p, stop := startNode(t, pdir, InitOptions{Role: RoleValidator, ChainID: "testnet", BlockTime: blockTime,
+		MaxSquareWidth: 128, Config: nodeConfig(RoleValidator, nil)})
+	tn.validator, tn.stops[p] = p, stop
 	genesis := filepath.Join(pdir, GenesisFile)
 	boot := p.P2PAddrs()
 	for i := range fulls {
@@ -77,7 +77,7 @@ func (tn *testNet) checkNoneBanned() {
 }
 
 func (tn *testNet) all() []*Node {
-	return append(append([]*Node{tn.producer}, tn.fulls...), tn.lights...)
+	return append(append([]*Node{tn.validator}, tn.fulls...), tn.lights...)
 }
 
 func url(n *Node, path string) string { return "http://" + n.APIAddr() + path }
@@ -117,8 +117,8 @@ func TestNetworkServesBlobsFromEveryRole(t *testing.T) {
 	for i, size := range sizes {
 		data := bytes.Repeat([]byte{byte(i + 1)}, size)
 		copy(data, fmt.Sprintf("blob %d of %d bytes", i, size))
-		// Alternate between the producer and a light node (which forwards).
-		via := tn.producer
+		// Alternate between the validator and a light node (which forwards).
+		via := tn.validator
 		if i%2 == 1 {
 			via = tn.lights[0]
 		}
@@ -149,11 +149,11 @@ func TestNetworkServesBlobsFromEveryRole(t *testing.T) {
 	// Every node agrees on every header.
 	for h := uint64(1); h <= last; h++ {
 		var want api.HeaderJSON
-		httpJSON(t, "GET", url(tn.producer, fmt.Sprintf("/v1/headers/%d", h)), nil, &want)
+		httpJSON(t, "GET", url(tn.validator, fmt.Sprintf("/v1/headers/%d", h)), nil, &want)
 		for _, n := range tn.all()[1:] {
 			var got api.HeaderJSON
 			if code := httpJSON(t, "GET", url(n, fmt.Sprintf("/v1/headers/%d", h)), nil, &got); code != 200 || got.Hash != want.Hash {
-				t.Fatalf("%s header %d: status %d hash %s, producer's is %s", n.cfg.Role, h, code, got.Hash, want.Hash)
+				t.Fatalf("%s header %d: status %d hash %s, validator's is %s", n.cfg.Role, h, code, got.Hash, want.Hash)
 			}
 		}
 	}
@@ -229,10 +229,10 @@ func TestFullNodeCatchesUpAfterDowntime(t *testing.T) {
 	dir := full.dir
 	waitFor(t, 10*time.Second, "the full node to follow", func() bool { return localHead(full) >= 3 })
 	tn.stops[full]()
-	stoppedAt := localHead(tn.producer)
-	waitFor(t, 10*time.Second, "20 blocks while the full node is down", func() bool { return localHead(tn.producer) >= stoppedAt+20 })
+	stoppedAt := localHead(tn.validator)
+	waitFor(t, 10*time.Second, "20 blocks while the full node is down", func() bool { return localHead(tn.validator) >= stoppedAt+20 })
 	full, _ = runNode(t, dir)
-	target := localHead(tn.producer)
+	target := localHead(tn.validator)
 	waitFor(t, 10*time.Second, "the full node to catch up", func() bool { return localHead(full) >= target })
 	for h := uint64(1); h <= target; h++ {
 		waitFor(t, 10*time.Second, fmt.Sprintf("square %d on the full node", h), func() bool {
@@ -254,7 +254,7 @@ func httpBody(t *testing.T, u string) string {
 	return fmt.Sprintf("%d %s", resp.StatusCode, b)
 }
 
-// badSquares serves the producer's squares with one byte changed.
+// badSquares serves the validator's squares with one byte changed.
 type badSquares struct{ squareSource }
 
 func (b badSquares) ODS(ctx context.Context, height uint64) ([]da.Share, error) {
@@ -272,13 +272,13 @@ func TestPeerServingBadSquaresIsBannedOthersServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := p2p.DefaultConfig()
-	cfg.ChainID, cfg.ListenAddrs, cfg.BootstrapPeers = "testnet", []string{"/ip4/127.0.0.1/tcp/0"}, tn.producer.P2PAddrs()
+	cfg.ChainID, cfg.ListenAddrs, cfg.BootstrapPeers = "testnet", []string{"/ip4/127.0.0.1/tcp/0"}, tn.validator.P2PAddrs()
 	bad, err := p2p.New(cfg, key, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad.ServeHeaders(headerSource{tn.producer.store})
-	bad.ServeSquares(badSquares{squareSource{tn.producer}})
+	bad.ServeHeaders(headerSource{tn.validator.store, tn.validator.chain.verify})
+	bad.ServeSquares(badSquares{squareSource{tn.validator}})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = bad.Run(ctx) })
@@ -288,10 +288,10 @@ func TestPeerServingBadSquaresIsBannedOthersServe(t *testing.T) {
 	for _, a := range bad.Addrs() {
 		boot = append(boot, a.String())
 	}
-	boot = append(boot, tn.producer.P2PAddrs()...)
+	boot = append(boot, tn.validator.P2PAddrs()...)
 	full, _ := startNode(t, filepath.Join(tn.dir, "full"), InitOptions{Role: RoleFull,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: nodeConfig(RoleFull, boot)})
-	waitFor(t, 10*time.Second, "30 blocks", func() bool { return localHead(tn.producer) >= 30 })
+		Genesis: filepath.Join(tn.dir, "validator", GenesisFile), Config: nodeConfig(RoleFull, boot)})
+	waitFor(t, 10*time.Second, "30 blocks", func() bool { return localHead(tn.validator) >= 30 })
 	waitFor(t, 10*time.Second, "the full node to store every square", func() bool {
 		for h := uint64(1); h <= 30; h++ {
 			if ok, err := full.store.HasSquare(context.Background(), h); err != nil || !ok {
@@ -303,8 +303,8 @@ func TestPeerServingBadSquaresIsBannedOthersServe(t *testing.T) {
 	if !full.host.Blocked(bad.ID()) {
 		t.Fatal("the peer serving bad squares was not banned")
 	}
-	if full.host.Blocked(tn.producer.host.ID()) {
-		t.Fatal("the honest producer was banned")
+	if full.host.Blocked(tn.validator.host.ID()) {
+		t.Fatal("the honest validator was banned")
 	}
 }
 
@@ -323,6 +323,99 @@ func TestNodeRemembersPeersAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	full, _ = runNode(t, full.dir)
-	target := localHead(tn.producer) + 3
-	waitFor(t, 10*time.Second, "the restarted full node to find the producer and follow", func() bool { return localHead(full) >= target })
+	target := localHead(tn.validator) + 3
+	waitFor(t, 10*time.Second, "the restarted full node to find the validator and follow", func() bool { return localHead(full) >= target })
+}
+
+// forgedHeaders serves one header at a time from src's chain. With a
+// forge it answers every height asked, with src's header there (its head
+// when it has none that high) changed by forge; without, src's headers as
+// they are.
+type forgedHeaders struct {
+	src   *Node
+	forge func(h *da.Header, asked uint64)
+}
+
+func (f forgedHeaders) Headers(ctx context.Context, from uint64, _ int) ([]*da.Header, error) {
+	at := from
+	if f.forge != nil {
+		at = min(from, localHead(f.src))
+	}
+	hs, err := headerSource{f.src.store, f.src.chain.verify}.Headers(ctx, at, 1)
+	if err != nil {
+		return nil, err
+	}
+	h := *hs[0]
+	if f.forge != nil {
+		f.forge(&h, from)
+	}
+	return []*da.Header{&h}, nil
+}
+
+// startHeaderServer runs a bare host that answers header ranges from src,
+// bootstrapping to boot, until the test ends.
+func startHeaderServer(t *testing.T, chainID string, src p2p.HeaderSource, boot []string) *p2p.Host {
+	t.Helper()
+	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := p2p.DefaultConfig()
+	cfg.ChainID, cfg.ListenAddrs, cfg.BootstrapPeers = chainID, []string{"/ip4/127.0.0.1/tcp/0"}, boot
+	h, err := p2p.New(cfg, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ServeHeaders(src)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = h.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait(); h.Close() })
+	return h
+}
+
+// Peers that serve headers whose certificates do not vouch for them are
+// banned, and the node follows the honest validator: one peer serves the
+// chain's headers with a data root that is not the one tx[0] commits to
+// (and, above the chain's head, a height its certificate does not name);
+// the other serves the headers of another chain of the same id, which
+// another validator signed, and which is always ahead of this one.
+func TestPeersServingForgedHeadersAreBanned(t *testing.T) {
+	other, _ := startNode(t, filepath.Join(t.TempDir(), "other-validator"), InitOptions{Role: RoleValidator, ChainID: "testnet",
+		BlockTime: 50 * time.Millisecond, MaxSquareWidth: 128, Config: nodeConfig(RoleValidator, nil)})
+	waitFor(t, 10*time.Second, "the other chain to start", func() bool { return localHead(other) >= 2 })
+	tn := newTestNet(t, 0, 0, 300*time.Millisecond)
+	rootForger := startHeaderServer(t, "testnet", forgedHeaders{src: tn.validator, forge: func(h *da.Header, asked uint64) {
+		h.DataRoot[0] ^= 1
+		h.Height = asked
+	}}, tn.validator.P2PAddrs())
+	chainForger := startHeaderServer(t, "testnet", forgedHeaders{src: other}, tn.validator.P2PAddrs())
+
+	boot := append(append(addrs(rootForger), addrs(chainForger)...), tn.validator.P2PAddrs()...)
+	full, _ := startNode(t, filepath.Join(tn.dir, "full"), InitOptions{Role: RoleFull,
+		Genesis: filepath.Join(tn.dir, "validator", GenesisFile), Config: nodeConfig(RoleFull, boot)})
+	waitFor(t, 20*time.Second, "both forgers banned", func() bool {
+		return full.host.Blocked(rootForger.ID()) && full.host.Blocked(chainForger.ID())
+	}, func() string {
+		return fmt.Sprintf("data-root forger banned %v, other-chain forger banned %v", full.host.Blocked(rootForger.ID()), full.host.Blocked(chainForger.ID()))
+	})
+	target := localHead(tn.validator) + 3
+	waitFor(t, 10*time.Second, "the full node to follow the validator", func() bool { return localHead(full) >= target })
+	ctx := context.Background()
+	for h := uint64(1); h <= target; h++ {
+		got, err := full.chain.Header(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := tn.validator.chain.Header(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Hash() != want.Hash() || got.DataRoot != want.DataRoot {
+			t.Fatalf("the full node stored a forged header at height %d", h)
+		}
+	}
+	if full.host.Blocked(tn.validator.host.ID()) {
+		t.Fatal("the honest validator was banned")
+	}
 }

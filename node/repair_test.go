@@ -40,25 +40,25 @@ func sampleEach(t *testing.T, n int) {
 	}
 }
 
-// fullAfterProducer stops tn's producer once every light node has its
+// fullAfterValidator stops tn's validator once every light node has its
 // last header, and starts a full node bootstrapping from the light nodes
 // alone; it returns the node and that head.
-func fullAfterProducer(t *testing.T, tn *testNet) (*Node, uint64) {
+func fullAfterValidator(t *testing.T, tn *testNet) (*Node, uint64) {
 	t.Helper()
-	head := localHead(tn.producer)
-	tn.stops[tn.producer]()
+	head := localHead(tn.validator)
+	tn.stops[tn.validator]()
 	var boot []string
 	for _, l := range tn.lights {
-		waitFor(t, 30*time.Second, "light nodes at the producer's last head", func() bool { return localHead(l) >= head })
+		waitFor(t, 30*time.Second, "light nodes at the validator's last head", func() bool { return localHead(l) >= head })
 		boot = append(boot, l.P2PAddrs()...)
 	}
 	full, _ := startNode(t, filepath.Join(tn.dir, "full-late"), InitOptions{Role: RoleFull,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: nodeConfig(RoleFull, boot)})
+		Genesis: filepath.Join(tn.dir, "validator", GenesisFile), Config: nodeConfig(RoleFull, boot)})
 	return full, head
 }
 
-// With the producer gone, a new full node bootstrapping from light nodes
-// only gets the square from the cells they sampled, stores the producer's
+// With the validator gone, a new full node bootstrapping from light nodes
+// only gets the square from the cells they sampled, stores the validator's
 // exact ODS and serves it as available.
 func TestRepairSquareFromLightNodes(t *testing.T) {
 	sampleEach(t, repairSamples)
@@ -66,15 +66,15 @@ func TestRepairSquareFromLightNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	height := fillDistinctBlock(t, tn.producer, 8, 1)
-	h, err := tn.producer.chain.Header(ctx, height)
+	height := fillDistinctBlock(t, tn.validator, 8, 1)
+	h, err := tn.validator.chain.Header(ctx, height)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h.SquareWidth != repairWidth {
 		t.Fatalf("block %d has width %d, the test needs %d", height, h.SquareWidth, repairWidth)
 	}
-	want, _, err := tn.producer.store.Square(ctx, height)
+	want, _, err := tn.validator.store.Square(ctx, height)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestRepairSquareFromLightNodes(t *testing.T) {
 		t.Fatalf("held samples of a future height: %v, want ErrNotFound", err)
 	}
 
-	full, _ := fullAfterProducer(t, tn)
+	full, _ := fullAfterValidator(t, tn)
 	waitFor(t, time.Minute, fmt.Sprintf("the full node storing square %d", height), func() bool {
 		ok, err := full.store.HasSquare(ctx, height)
 		return err == nil && ok
@@ -116,7 +116,7 @@ func TestRepairSquareFromLightNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if root != h.DataRoot || !slices.Equal(got, want) {
-		t.Fatal("the repaired square is not the producer's")
+		t.Fatal("the repaired square is not the validator's")
 	}
 	waitFor(t, 30*time.Second, fmt.Sprintf("height %d available on the full node", height), func() bool {
 		av, code := getAvailability(t, full, height)
@@ -198,9 +198,9 @@ func TestRepairFailsWithTooFewCells(t *testing.T) {
 	tn := newTestNet(t, 0, 3, 200*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	waitFor(t, 10*time.Second, "an empty block first", func() bool { return localHead(tn.producer) >= 2 })
-	height := fillDistinctBlock(t, tn.producer, 8, 2)
-	h, err := tn.producer.chain.Header(ctx, height)
+	waitFor(t, 10*time.Second, "an empty block first", func() bool { return localHead(tn.validator) >= 2 })
+	height := fillDistinctBlock(t, tn.validator, 8, 2)
+	h, err := tn.validator.chain.Header(ctx, height)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestRepairFailsWithTooFewCells(t *testing.T) {
 			return code == 200 && av.Status == "available"
 		})
 	}
-	full, head := fullAfterProducer(t, tn)
+	full, head := fullAfterValidator(t, tn)
 	waitFor(t, 30*time.Second, "the full node's headers", func() bool { return localHead(full) >= head })
 	err = full.repairFromPeers(ctx, h)
 	if !errors.Is(err, api.ErrUnavailable) || errors.Is(err, erasure.ErrUnrepairable) {
@@ -237,12 +237,12 @@ func TestRepairChecksRoots(t *testing.T) {
 	tn := newTestNet(t, 1, 0, 200*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	height := fillDistinctBlock(t, tn.producer, 8, 3)
-	h, err := tn.producer.chain.Header(ctx, height)
+	height := fillDistinctBlock(t, tn.validator, 8, 3)
+	h, err := tn.validator.chain.Header(ctx, height)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ods, _, err := tn.producer.store.Square(ctx, height)
+	ods, _, err := tn.validator.store.Square(ctx, height)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestRepairChecksRoots(t *testing.T) {
 		return part
 	}
 
-	// The full node's peer, the producer, serves the roots.
+	// The full node's peer, the validator, serves the roots.
 	full := tn.fulls[0]
 	waitFor(t, 30*time.Second, "the full node's peers", func() bool { return len(full.host.Peers()) > 0 })
 	if _, err := full.decodeHeld(ctx, h, altered()); !errors.Is(err, erasure.ErrByzantineData) {
@@ -273,7 +273,7 @@ func TestRepairChecksRoots(t *testing.T) {
 	// A node with no peers decodes without roots; the data root check
 	// refuses the result.
 	alone, _ := startNode(t, filepath.Join(tn.dir, "alone"), InitOptions{Role: RoleFull,
-		Genesis: filepath.Join(tn.dir, "producer", GenesisFile), Config: nodeConfig(RoleFull, nil)})
+		Genesis: filepath.Join(tn.dir, "validator", GenesisFile), Config: nodeConfig(RoleFull, nil)})
 	eds, err := alone.decodeHeld(ctx, h, altered())
 	if err != nil {
 		t.Fatalf("decoding without roots: %v", err)

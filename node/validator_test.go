@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +20,7 @@ import (
 	"github.com/tartan-da/tartan/api"
 )
 
-// testNode inits and runs one node in a temp dir; it stops when the test
+// startNode inits and runs one node in a temp dir; it stops when the test
 // ends.
 func startNode(t *testing.T, dir string, o InitOptions) (*Node, func()) {
 	t.Helper()
@@ -28,6 +30,7 @@ func startNode(t *testing.T, dir string, o InitOptions) (*Node, func()) {
 		c.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 		o.Config = &c
 	}
+	o.Config = loopbackConsensus(t, o.Role, o.Config)
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
@@ -91,14 +94,39 @@ func httpJSON(t *testing.T, method, url string, body any, out any) int {
 	return resp.StatusCode
 }
 
+// freePort reserves a loopback port (for CometBFT, which needs a known
+// address for its peers) and releases it.
+func freePort(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// loopbackConsensus is c, for a validator with its CometBFT listening on a
+// free loopback port instead of the default 0.0.0.0:26656 (tests run
+// beside other tests). A port the test chose is kept.
+func loopbackConsensus(tb testing.TB, role Role, c *Config) *Config {
+	tb.Helper()
+	if role != RoleValidator || c == nil || (c.ConsensusListen != "" && c.ConsensusListen != DefaultConfig(RoleValidator).ConsensusListen) {
+		return c
+	}
+	cc := *c
+	cc.ConsensusListen = freePort(tb)
+	return &cc
+}
+
 type blobReq struct {
 	Namespace string `json:"namespace"`
 	Data      []byte `json:"data"`
 }
 
-func TestProducerIncludesBlobsAndRestarts(t *testing.T) {
+func TestValidatorIncludesBlobsAndRestarts(t *testing.T) {
 	dir := t.TempDir()
-	n, stop := startNode(t, dir, InitOptions{Role: RoleProducer, ChainID: "test", BlockTime: 50 * time.Millisecond})
+	n, stop := startNode(t, dir, InitOptions{Role: RoleValidator, ChainID: "test", BlockTime: 50 * time.Millisecond})
 	base := "http://" + n.APIAddr()
 	ns := "74617274616e2d746573"
 	data := bytes.Repeat([]byte("0123456789"), 1000)
@@ -160,5 +188,156 @@ func TestProducerIncludesBlobsAndRestarts(t *testing.T) {
 	httpJSON(t, "GET", fmt.Sprintf("%s/v1/headers/%d", base, stopped), nil, &prev)
 	if hdr.PrevHash != prev.Hash {
 		t.Fatalf("block %d after the restart does not link to block %d", stopped+1, stopped)
+	}
+}
+
+// TestFourValidatorsAndALightNode runs a chain of four validators, each a
+// node with its own CometBFT on loopback, and a light node following them.
+// Blobs submitted to a validator and to the light node (which forwards)
+// are included exactly once, at a height every validator agrees on; the
+// heights keep advancing, and the light node reports the blobs' heights
+// available.
+func TestFourValidatorsAndALightNode(t *testing.T) {
+	fastSampling(t)
+	const (
+		validators = 4
+		blockTime  = 300 * time.Millisecond
+		ns         = "74617274616e2d346e6f"
+	)
+	root := t.TempDir()
+	g := &Genesis{ChainID: "fournet", GenesisTime: time.Now().UTC(), BlockTime: Duration(blockTime), MaxSquareWidth: 64}
+	dirs := make([]string, validators)
+	ports := make([]string, validators)
+	ids := make([]string, validators)
+	for i := range validators {
+		dirs[i] = filepath.Join(root, fmt.Sprintf("validator-%d", i))
+		pk, id, err := ValidatorIdentity(dirs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.AddValidator(fmt.Sprintf("v%d", i), pk, DefaultValidatorPower); err != nil {
+			t.Fatal(err)
+		}
+		ids[i], ports[i] = id, freePort(t)
+	}
+	genesis := filepath.Join(root, GenesisFile)
+	if err := g.Save(genesis); err != nil {
+		t.Fatal(err)
+	}
+	vals := make([]*Node, validators)
+	var boot []string
+	for i := range validators {
+		cfg := nodeConfig(RoleValidator, boot)
+		cfg.ConsensusListen = ports[i]
+		for j := range validators {
+			if j != i {
+				cfg.ConsensusPeers = append(cfg.ConsensusPeers, ids[j]+"@"+ports[j])
+			}
+		}
+		vals[i], _ = startNode(t, dirs[i], InitOptions{Role: RoleValidator, Genesis: genesis, Config: cfg})
+		if in, err := g.InGenesis(dirs[i]); err != nil || !in {
+			t.Fatalf("validator %d is not in the genesis (%v)", i, err)
+		}
+		boot = append(boot, vals[i].P2PAddrs()...)
+	}
+	light, _ := startNode(t, filepath.Join(root, "light"), InitOptions{Role: RoleLight, Genesis: genesis,
+		Config: nodeConfig(RoleLight, boot)})
+
+	// Submit to a validator, to the light node, and the first blob again
+	// to another validator: that one is answered with its first height.
+	type sent struct {
+		via    *Node
+		data   []byte
+		height uint64
+	}
+	var all []sent
+	for i, via := range []*Node{vals[1], light, vals[3], vals[2]} {
+		data := bytes.Repeat([]byte{byte(i + 1)}, 20_000)
+		copy(data, fmt.Sprintf("four validators, blob %d", i))
+		if i == 3 {
+			data = all[0].data
+		}
+		var res api.SubmitResult
+		body := map[string]any{"blobs": []blobReq{{ns, data}}, "timeout": "30s"}
+		if code := httpJSON(t, "POST", url(via, "/v1/blobs"), body, &res); code != 200 {
+			t.Fatalf("submitting blob %d through the %s: status %d: %s", i, via.cfg.Role, code, httpBody(t, url(via, "/v1/node")))
+		}
+		all = append(all, sent{via, data, res.Height})
+	}
+	if all[3].height != all[0].height {
+		t.Fatalf("the same blob submitted to two validators: heights %d and %d", all[0].height, all[3].height)
+	}
+	last := slices.Max([]uint64{all[0].height, all[1].height, all[2].height})
+	target := last + 3
+	for i, v := range vals {
+		waitFor(t, 20*time.Second, fmt.Sprintf("validator %d at height %d", i, target), func() bool { return localHead(v) >= target })
+	}
+	// Every validator holds the same chain: same header hashes, each
+	// signed by more than 2/3 of the four.
+	ctx := context.Background()
+	for h := uint64(1); h <= target; h++ {
+		want, err := vals[0].chain.Header(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := vals[0].chain.verify.Describe(want, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed := 0
+		for _, s := range d.Signatures {
+			if len(s.Signature) > 0 {
+				signed++
+			}
+		}
+		if len(d.Validators) != validators || 3*signed <= 2*validators {
+			t.Fatalf("header %d: %d validators, %d signatures; want %d validators, more than 2/3 signing", h, len(d.Validators), signed, validators)
+		}
+		for i, v := range vals[1:] {
+			if got, err := v.chain.Header(ctx, h); err != nil || got.Hash() != want.Hash() {
+				t.Fatalf("validator %d's header %d differs from validator 0's (%v)", i+1, h, err)
+			}
+		}
+	}
+	// Each blob is in exactly one block, the one it was answered with.
+	found := map[int][]uint64{}
+	for h := uint64(1); h <= target; h++ {
+		var list api.BlobsJSON
+		code := httpJSON(t, "GET", url(vals[0], fmt.Sprintf("/v1/blobs/%d?namespace=%s", h, ns)), nil, &list)
+		if code != 200 {
+			continue
+		}
+		for _, b := range list.Blobs {
+			for i, s := range all[:3] {
+				if bytes.Equal(b.Data, s.data) {
+					found[i] = append(found[i], h)
+				}
+			}
+		}
+	}
+	for i, s := range all[:3] {
+		if !slices.Equal(found[i], []uint64{s.height}) {
+			t.Errorf("blob %d (answered with height %d) is at heights %v, want exactly [%d]", i, s.height, found[i], s.height)
+		}
+	}
+	// The light node follows, and finds every blob's height available.
+	for _, s := range all {
+		waitFor(t, 20*time.Second, fmt.Sprintf("height %d available on the light node", s.height), func() bool {
+			av, code := getAvailability(t, light, s.height)
+			return code == 200 && av.Status == "available"
+		}, func() string { return httpBody(t, url(light, fmt.Sprintf("/v1/availability/%d", s.height))) })
+		var list api.BlobsJSON
+		if code := httpJSON(t, "GET", url(light, fmt.Sprintf("/v1/blobs/%d?namespace=%s", s.height, ns)), nil, &list); code != 200 ||
+			!slices.ContainsFunc(list.Blobs, func(b api.BlobJSON) bool { return bytes.Equal(b.Data, s.data) }) {
+			t.Fatalf("the light node does not serve the blob at height %d: status %d", s.height, code)
+		}
+	}
+	waitFor(t, 20*time.Second, "the light node to follow the head", func() bool { return localHead(light) >= target })
+	for _, a := range append(vals, light) {
+		for _, b := range append(vals, light) {
+			if a != b && a.host.Blocked(b.host.ID()) {
+				t.Errorf("%s %s banned honest %s %s", a.cfg.Role, a.dir, b.cfg.Role, b.dir)
+			}
+		}
 	}
 }
