@@ -37,6 +37,9 @@ import (
 // more than its bound, the heap does not grow with what is offered, and
 // every blob answered 200 is at the height it was answered with.
 func TestSubmissionFloodIsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("floods a validator for 15 to 30 s (under -race it cannot offer enough in that time)")
+	}
 	const (
 		poolBytes  = 2 << 20
 		cacheBytes = 16 << 20
