@@ -58,6 +58,18 @@ type Block struct {
 	// TxKeys are the keys of the block's blob transactions, in order.
 	TxKeys  [][32]byte
 	AppHash []byte
+
+	engine *Engine // whose CometBFT committed the block (Header)
+}
+
+// Header is the block's Tartan header: CometBFT's signed header and
+// validator set with tx[0] and its proof. It can be read from Commit on,
+// also while the engine is still starting and replays its last block.
+func (b *Block) Header() (*da.Header, error) {
+	if b.engine == nil {
+		return nil, errors.New("consensus: the block's header is unknown: its App runs without an Engine")
+	}
+	return b.engine.Header(b)
 }
 
 // AppConfig is the application's part of the chain's rules.
@@ -86,6 +98,9 @@ type App struct {
 	// committed is called after a block is durable (Commit), with its
 	// height; the node builds that height's header from it.
 	committed func(height uint64)
+	// engine is the Engine running the App, set by NewEngine before
+	// CometBFT starts.
+	engine *Engine
 
 	mu sync.Mutex // guards the fields below; held across square builds, which CometBFT serialises anyway
 	// ext extends squares; an Extender is not safe for concurrent use.
@@ -361,6 +376,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 		return nil, errors.New("consensus: Commit without FinalizeBlock")
 	}
 	start := time.Now()
+	b.engine = a.engine
 	if err := a.store.SaveBlock(ctx, b); err != nil {
 		return nil, fmt.Errorf("consensus: storing block %d: %w", b.Height, err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	sm "github.com/cometbft/cometbft/state"
+	cmtstore "github.com/cometbft/cometbft/store"
 	"github.com/cometbft/cometbft/types"
 )
 
@@ -53,6 +54,7 @@ type EngineConfig struct {
 type Engine struct {
 	node   *cmtnode.Node
 	state  sm.Store
+	blocks *cmtstore.BlockStore
 	log    *slog.Logger
 	closed sync.Once
 	// submitMu serialises local submissions: CometBFT checks the
@@ -151,13 +153,22 @@ func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engin
 		return nil, fmt.Errorf("consensus: node key: %w", err)
 	}
 	e := &Engine{log: log}
-	// Keep the state database to read validator sets for headers.
+	// Keep the block and state databases to read headers, commits and
+	// validator sets. They are opened before the handshake, which may
+	// replay the last block into App.Commit while NewNode runs, so the
+	// header of a replayed block is readable then too (Block.Header).
 	dbs := func(ctx *cmtcfg.DBContext) (dbm.DB, error) {
 		db, err := cmtcfg.DefaultDBProvider(ctx)
 		if err == nil && ctx.ID == "state" {
 			e.state = sm.NewStore(db, sm.StoreOptions{DiscardABCIResponses: true})
 		}
+		if err == nil && ctx.ID == "blockstore" {
+			e.blocks = cmtstore.NewBlockStore(db)
+		}
 		return db, err
+	}
+	if a, ok := app.(*App); ok {
+		a.engine = e
 	}
 	// One lock per ABCI connection: CheckTx need not wait while a
 	// proposal's square is built (App guards its own state).
@@ -260,7 +271,7 @@ func (e *Engine) MempoolStats() (txs int, bytes int64) {
 // it, and the validator set that signed it. It is there once the App has
 // committed the height.
 func (e *Engine) SignedHeader(height uint64) (*types.SignedHeader, *types.ValidatorSet, error) {
-	bs := e.node.BlockStore()
+	bs := e.blocks
 	meta := bs.LoadBlockMeta(int64(height))
 	if meta == nil {
 		return nil, nil, fmt.Errorf("consensus: no block at height %d", height)

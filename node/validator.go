@@ -62,10 +62,12 @@ func (n *Node) initValidator() error {
 		MaxTxBytes: consensus.MaxTxBytes(n.genesis.MaxSquareWidth),
 		RPCListen:  tcpURL(n.cfg.ConsensusRPC), PrometheusListen: n.cfg.ConsensusMetrics,
 	}
+	// Set before the engine exists: starting it may replay the last block
+	// into SaveBlock, which releases that block's waiters.
+	n.validator = v
 	if v.engine, err = consensus.NewEngine(ecfg, v.app, n.log.With("module", "cometbft")); err != nil {
 		return err
 	}
-	n.validator = v
 	if n.opts.Withhold > 0 {
 		n.log.Warn("fault injection: withholding part of every non-empty square from peers and clients", "from_height", n.opts.Withhold)
 	}
@@ -119,7 +121,7 @@ func (s validatorStore) Included(ctx context.Context, key [32]byte) (uint64, err
 func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error {
 	n := s.n
 	start := time.Now()
-	h, err := n.validator.engine.Header(b)
+	h, err := b.Header()
 	if err != nil {
 		return err
 	}

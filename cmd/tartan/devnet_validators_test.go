@@ -62,12 +62,6 @@ func startNodeProc(t *testing.T, name, dir, apiURL string) *nodeProc {
 		select {
 		case <-p.done:
 			tail := logTail(filepath.Join(dir, devnetLogFile), 60)
-			if strings.Contains(tail, "panic:") && strings.Contains(tail, knownReplayPanic) {
-				t.Skipf("KNOWN BUG, skipping the rest: %s restarted after kill -9 panics in %s: CometBFT's handshake replays "+
-					"a block into the store while consensus.NewEngine runs, before node.initValidator set n.validator "+
-					"(and before Engine.node exists); every later restart panics the same way. The end of its log:\n%s",
-					name, knownReplayPanic, tail)
-			}
 			t.Fatalf("%s exited at start; the end of its log:\n%s", name, tail)
 		default:
 		}
@@ -83,12 +77,6 @@ func startNodeProc(t *testing.T, name, dir, apiURL string) *nodeProc {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
-// knownReplayPanic is where a validator killed between CometBFT's commit
-// and its own store write panics on every restart (node/validator.go,
-// SaveBlock during the handshake replay); see startNodeProc. Remove the
-// skip once it is fixed.
-const knownReplayPanic = "node.validatorStore.SaveBlock"
 
 // logTail is the last n lines of a log, and a copy of the whole log kept
 // outside the test's temporary directory for a post-mortem.
