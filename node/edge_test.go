@@ -129,28 +129,10 @@ func TestReadBurstThroughALightNode(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects the logs of every node of a test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Issue 10, finding 5: a node logged 3 lines in 7 minutes and 410 blocks.
 // At info it now says what it does, and no level writes a token.
 func TestLogsSayWhatTheNodeDoes(t *testing.T) {
-	var logs lockedBuffer
+	var logs lockedLog
 	testOptions = func(o *Options) {
 		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
