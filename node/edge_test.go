@@ -169,9 +169,13 @@ func TestLogsSayWhatTheNodeDoes(t *testing.T) {
 	waitFor(t, 20*time.Second, "the full node to store a square", func() bool {
 		return strings.Contains(logs.String(), "role=full") && strings.Contains(logs.String(), "msg=\"block stored\" role=full")
 	})
-	for _, stop := range tn.stops {
-		stop()
-	}
+	// Stop one node and let the others see it go before stopping them.
+	tn.stops[tn.fulls[0]]()
+	waitFor(t, 10*time.Second, "a peer to log the stopped node leaving", func() bool {
+		return strings.Contains(logs.String(), `msg="peer left"`)
+	})
+	tn.stops[tn.lights[0]]()
+	tn.stops[tn.validator]()
 	out := logs.String()
 	for _, want := range []string{
 		`msg="node running" role=validator chain=testnet`, "max_square_width=128", "storage_window=",
