@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -335,11 +336,31 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, SubmitResult{Height: height, Commitments: commitments})
 }
 
-func (s *Server) parseSubmit(w http.ResponseWriter, r *http.Request) ([]da.Blob, time.Duration, error) {
-	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	dec := json.NewDecoder(body)
+// decodeSubmit is the careful decoder of a submission body, which names
+// the field at fault.
+func decodeSubmit(raw []byte) (submitRequest, error) {
 	var req submitRequest
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&req); err != nil {
+		switch {
+		case errors.Is(err, io.EOF):
+			err = errors.New(`request body is empty; want {"blobs":[{"namespace":…,"data":…}]}`)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = errors.New("request body ends in the middle of the JSON object")
+		default:
+			err = under("", err)
+		}
+		return req, badRequest("bad_json", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return req, badRequest("bad_json", errors.New("request body has data after the JSON object"))
+	}
+	return req, nil
+}
+
+func (s *Server) parseSubmit(w http.ResponseWriter, r *http.Request) ([]da.Blob, time.Duration, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		var he *httpError
 		switch {
@@ -348,17 +369,14 @@ func (s *Server) parseSubmit(w http.ResponseWriter, r *http.Request) ([]da.Blob,
 		case errors.As(err, &tooBig):
 			return nil, 0, &httpError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
 				err: fmt.Errorf("request body exceeds %d bytes", tooBig.Limit)}
-		case errors.Is(err, io.EOF):
-			err = errors.New(`request body is empty; want {"blobs":[{"namespace":…,"data":…}]}`)
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			err = errors.New("request body ends in the middle of the JSON object")
-		default:
-			err = under("", err)
 		}
-		return nil, 0, badRequest("bad_json", err)
+		return nil, 0, badRequest("bad_json", fmt.Errorf("reading the request body: %w", err))
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, 0, badRequest("bad_json", errors.New("request body has data after the JSON object"))
+	req, ok := fastSubmit(raw)
+	if !ok {
+		if req, err = decodeSubmit(raw); err != nil {
+			return nil, 0, err
+		}
 	}
 	if len(req.Blobs) == 0 {
 		return nil, 0, badRequest("no_blobs", errors.New("blobs: the list is empty; give at least one {namespace, data}"))

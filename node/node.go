@@ -24,7 +24,7 @@ type Options struct {
 	Logger  *slog.Logger
 	Version string
 	// SquareCacheBytes bounds the verified squares kept in memory for
-	// serving; zero means 256 MiB.
+	// serving; zero means DefaultSquareCacheBytes of the chain.
 	SquareCacheBytes int
 	// Archival keeps every square whatever config.json says (tartan start
 	// --archival).
@@ -117,9 +117,6 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.SquareCacheBytes == 0 {
-		o.SquareCacheBytes = 256 << 20
-	}
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		return nil, err
@@ -170,6 +167,9 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	}
 	if n.chain, err = newChain(ctx, g, cfg.Trusting(), n.store, n.log); err != nil {
 		return fail(err)
+	}
+	if o.SquareCacheBytes == 0 {
+		o.SquareCacheBytes = DefaultSquareCacheBytes(g.MaxSquareWidth)
 	}
 	n.squares = newSquares(n.store, o.SquareCacheBytes)
 	n.metrics = api.NewMetrics()

@@ -305,7 +305,8 @@ func prepareDevnet(e *env, nodes []*devnetNode, validators int, blockTime time.D
 			}
 		}
 	}
-	// Full nodes bootstrap from the validators; light nodes from the
+	// Validators peer in a ring (consensusNeighbours); full nodes
+	// bootstrap from the validators; light nodes from the
 	// validators and the full nodes.
 	var valAddrs, fullAddrs []string
 	for _, d := range nodes {
@@ -316,7 +317,7 @@ func prepareDevnet(e *env, nodes []*devnetNode, validators int, blockTime time.D
 			fullAddrs = append(fullAddrs, d.dialAddrs()...)
 		}
 	}
-	for _, d := range nodes {
+	for i, d := range nodes {
 		cfg, err := node.LoadConfig(d.dir)
 		if err != nil {
 			return err
@@ -333,10 +334,9 @@ func prepareDevnet(e *env, nodes []*devnetNode, validators int, blockTime time.D
 			cfg.Bootstrap = nil
 			cfg.ConsensusListen = d.consensusAddr()
 			cfg.ConsensusPeers = nil
-			for _, o := range nodes[:validators] {
-				if o != d {
-					cfg.ConsensusPeers = append(cfg.ConsensusPeers, o.nodeID+"@"+o.consensusAddr())
-				}
+			for _, j := range consensusNeighbours(i, validators) {
+				o := nodes[j]
+				cfg.ConsensusPeers = append(cfg.ConsensusPeers, o.nodeID+"@"+o.consensusAddr())
 			}
 		case node.RoleFull:
 			cfg.Bootstrap = valAddrs
@@ -637,4 +637,24 @@ func lastLine(path string) string {
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// consensusNeighbours are the validators that validator i of n peers with
+// over CometBFT: those up to s steps away on a ring, with s the least that
+// keeps the live validators connected while f = (n-1)/3 are down (a ring
+// with s steps is 2s-connected). CometBFT floods each mempool transaction
+// to every peer that has not sent it yet, so in a full mesh of 4 each
+// blob reached a validator up to three times; on a ring it arrives about
+// once.
+func consensusNeighbours(i, n int) []int {
+	steps := ((n-1)/3 + 2) / 2
+	var out []int
+	for s := 1; s <= steps; s++ {
+		for _, j := range []int{(i - s + n) % n, (i + s) % n} {
+			if j != i && !slices.Contains(out, j) {
+				out = append(out, j)
+			}
+		}
+	}
+	return out
 }
