@@ -169,6 +169,14 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 // publishHeader gossips a validator's new header, without its validator
 // set when it did not change.
 func (n *Node) publishHeader(ctx context.Context, h *da.Header) {
+	if !n.host.Running() {
+		// CometBFT's start-up handshake replays a block the store missed
+		// (a kill between its commit and ours) inside New, before the
+		// host runs: waiting to publish would hang the start for ever.
+		// Peers get the header by sync instead.
+		n.log.Debug("header not gossiped: the p2p host is not running yet", "height", h.Height)
+		return
+	}
 	var prev *da.Header
 	if h.Height > 1 {
 		prev, _ = n.chain.Header(ctx, h.Height-1)

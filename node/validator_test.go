@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/node/store"
 )
 
 // startNode inits and runs one node in a temp dir; it stops when the test
@@ -339,5 +341,56 @@ func TestFourValidatorsAndALightNode(t *testing.T) {
 				t.Errorf("%s %s banned honest %s %s", a.cfg.Role, a.dir, b.cfg.Role, b.dir)
 			}
 		}
+	}
+}
+
+// A validator killed between CometBFT's commit of block H and its own
+// store write restarts with CometBFT one block ahead: the start-up
+// handshake replays H into the store inside New, before the p2p host
+// runs. Publishing H's header then waited for the host for ever, and the
+// node never came up (seen as a restarted devnet validator that did not
+// answer /health). The test rewinds the stored app state by one block,
+// which is what such a kill leaves, and wants the node up and the chain
+// going on.
+func TestValidatorStartsWhenItsStoreIsABlockBehind(t *testing.T) {
+	dir := t.TempDir()
+	n, stop := startNode(t, dir, InitOptions{Role: RoleValidator, ChainID: "test", BlockTime: 50 * time.Millisecond})
+	waitFor(t, 10*time.Second, "height 4", func() bool { return localHead(n) >= 4 })
+	stop()
+
+	// No blobs were submitted, so every block kept the app hash: the state
+	// after H-1 is (H-1, the same hash).
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, StoreDir), store.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.Meta(ctx, appStateKey)
+	if err != nil || len(rec) < 8 {
+		t.Fatalf("app state: %x %v", rec, err)
+	}
+	last := binary.BigEndian.Uint64(rec)
+	binary.BigEndian.PutUint64(rec, last-1)
+	if err := st.PutMeta(ctx, appStateKey, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	started := make(chan *Node, 1)
+	go func() {
+		n, _ := runNode(t, dir)
+		started <- n
+	}()
+	select {
+	case n = <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the validator has not started 30 s after its store was rewound from height %d to %d", last, last-1)
+	}
+	waitFor(t, 10*time.Second, "the chain to go on past the replayed block", func() bool { return localHead(n) >= last+2 })
+	var hdr api.HeaderJSON
+	if code := httpJSON(t, "GET", fmt.Sprintf("http://%s/v1/headers/%d", n.APIAddr(), last), nil, &hdr); code != 200 || hdr.Height != last {
+		t.Fatalf("header %d after the replay: %d %+v", last, code, hdr)
 	}
 }

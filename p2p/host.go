@@ -425,6 +425,19 @@ func (h *Host) findPeers(ctx context.Context, disc *drouting.RoutingDiscovery) {
 	}
 }
 
+// Running reports whether Run has joined the topics and the host is not
+// stopped: a publish now goes out at once rather than waiting for Run.
+func (h *Host) Running() bool {
+	select {
+	case <-h.stopped:
+		return false
+	case <-h.ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // waitReady blocks until Run has joined the topics.
 func (h *Host) waitReady(ctx context.Context) error {
 	select {
