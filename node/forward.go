@@ -17,7 +17,9 @@ import (
 // of them at once (p2p.Config.MaxConcurrentRequests), so a burst is
 // queued here rather than refused: at most maxForwards are in flight, the
 // rest wait their turn, and a validator that is busy or unreachable is
-// retried, with a backoff, on the others until the client's deadline.
+// retried, with a backoff, on the others until the client's deadline; one
+// that stops answering pings while it holds a forward is given up
+// (p2p.ErrPeerGone).
 
 const (
 	// maxForwards bounds this node's forwards in flight; it matches the

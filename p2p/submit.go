@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 
 	"github.com/tartan-da/tartan/da"
 )
@@ -229,12 +231,76 @@ func (h *Host) SubmitBlobs(ctx context.Context, to peer.ID, blobs []da.Blob) (ui
 	if err := checkSubmission(blobs); err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrSubmitRejected, err)
 	}
+	callCtx, cancel := context.WithCancelCause(ctx)
+	var watch sync.WaitGroup
+	watch.Go(func() { h.watchLiveness(callCtx, to, cancel) })
 	var height uint64
-	err := h.call(ctx, to, h.submitProtocol(), encodeSubmission(blobs), func(b []byte) (err error) {
+	err := h.call(callCtx, to, h.submitProtocol(), encodeSubmission(blobs), func(b []byte) (err error) {
 		height, err = decodeSubmitResult(b)
 		return err
 	})
+	cancel(nil)
+	watch.Wait()
+	if gone := context.Cause(callCtx); err != nil && ctx.Err() == nil && errors.Is(gone, ErrPeerGone) {
+		err = gone
+	}
 	return height, err
+}
+
+// A validator answers a submission only once its blobs are in a block,
+// seconds later, and a validator that dies meanwhile may go unnoticed:
+// QUIC learns of a dead peer only at its idle timeout, so the forward
+// would wait for the client's whole deadline. While it waits, the
+// submitter pings the validator every submitPingEvery; no answer within
+// submitPingTimeout ends the attempt with ErrPeerGone, and the forwarder
+// tries another validator.
+const (
+	submitPingEvery   = 2 * time.Second
+	submitPingTimeout = 3 * time.Second
+)
+
+// ErrPeerGone: the peer stopped answering pings while a request waited
+// for it.
+var ErrPeerGone = errors.New("p2p: peer stopped answering pings")
+
+// watchLiveness pings p until ctx ends, and cancels ctx with ErrPeerGone
+// when a ping fails or does not come back in time.
+func (h *Host) watchLiveness(ctx context.Context, p peer.ID, gone context.CancelCauseFunc) {
+	pongs := ping.Ping(ctx, h.host, p)
+	next := time.NewTimer(submitPingEvery)
+	defer next.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-next.C:
+		}
+		// The pinger sends its next ping as soon as the last answer is
+		// taken, so this waits for a ping in flight since then.
+		late := time.NewTimer(submitPingTimeout)
+		select {
+		case <-ctx.Done():
+			late.Stop()
+			return
+		case r, ok := <-pongs:
+			late.Stop()
+			if ctx.Err() != nil {
+				return
+			}
+			if !ok || r.Error != nil {
+				why := "the ping stream closed"
+				if ok {
+					why = r.Error.Error()
+				}
+				gone(fmt.Errorf("%w: %s: %s", ErrPeerGone, p, why))
+				return
+			}
+		case <-late.C:
+			gone(fmt.Errorf("%w: %s: no answer within %s", ErrPeerGone, p, submitPingTimeout))
+			return
+		}
+		next.Reset(submitPingEvery)
+	}
 }
 
 // SubmitPeers are the peers known to serve blob submissions (identify

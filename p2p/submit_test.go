@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 
 	"github.com/tartan-da/tartan/da"
 )
@@ -304,5 +307,43 @@ func TestSubmitPeersAreThoseServingSubmissions(t *testing.T) {
 		if p != validator.ID() {
 			t.Fatalf("another host lists %s, which serves no submissions, as accepting them", p)
 		}
+	}
+}
+
+// A submission waits for inclusion, seconds on a loaded chain; while the
+// validator answers pings the wait goes on, however long.
+func TestSubmitWaitsForALiveValidator(t *testing.T) {
+	_, client := submitPair(t, &fakeSink{delay: 2*submitPingEvery + submitPingTimeout, submit: func([]da.Blob) (uint64, error) { return 7, nil }})
+	validator := client.SubmitPeers()
+	if len(validator) != 1 {
+		t.Fatalf("submit peers %v", validator)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if h, err := client.SubmitBlobs(ctx, validator[0], testBlobs(t)); err != nil || h != 7 {
+		t.Fatalf("a slow but live validator: height %d, %v; want 7", h, err)
+	}
+}
+
+// A validator that stops answering while it holds a submission (killed:
+// QUIC notices only at its idle timeout) ends the attempt within a few
+// seconds, with ErrPeerGone, not at the client's deadline.
+func TestSubmitToASilentValidatorEnds(t *testing.T) {
+	validator, client := submitPair(t, &fakeSink{delay: time.Hour, submit: func([]da.Blob) (uint64, error) { return 7, nil }})
+	// Pings reach it and are never answered: what a dead peer looks like
+	// while the connection still seems up.
+	validator.host.SetStreamHandler(ping.ID, func(s network.Stream) { _, _ = io.Copy(io.Discard, s) })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err := client.SubmitBlobs(ctx, validator.ID(), testBlobs(t))
+	if !errors.Is(err, ErrPeerGone) {
+		t.Fatalf("a silent validator: %v, want ErrPeerGone", err)
+	}
+	if took := time.Since(start); took > 2*(submitPingEvery+submitPingTimeout) {
+		t.Fatalf("a silent validator was given up after %s", took)
+	}
+	if client.Score(validator.ID()) != 0 {
+		t.Fatalf("a silent validator is penalised (%d): it may only be down", client.Score(validator.ID()))
 	}
 }

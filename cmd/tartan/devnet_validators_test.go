@@ -202,8 +202,9 @@ func submitBlob(url, ns string, data []byte, timeout time.Duration) (int, api.Su
 // Resubmitting matters here: a full or light node forwards to a validator
 // picked at random among the peers it counts as connected, and a
 // validator killed with kill -9 stays "connected" (QUIC learns nothing of
-// the death) for a while; a forward to it waits for the client's whole
-// deadline instead of trying another validator (reported; node/forward.go).
+// the death) for a while; the forward gives it up once it stops answering
+// pings (p2p.ErrPeerGone, a few seconds), which may be past a short
+// client deadline.
 func mustSubmit(t *testing.T, name, url, ns string, data []byte) ackedBlob {
 	t.Helper()
 	const attempts, timeout = 8, 5 * time.Second
