@@ -112,15 +112,37 @@ func parseRetryAfter(v string) time.Duration {
 	return -1
 }
 
-// getJSON fetches path and decodes the 200 answer into out.
+// getJSON fetches path and decodes the 200 answer into out. A 503
+// not_yet (a block committed, its square not yet stored on this node) is
+// asked again after the node's Retry-After while ctx's deadline allows.
 func (c *nodeClient) getJSON(ctx context.Context, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-	if err != nil {
-		return usageErr("--node: %v", err)
-	}
-	body, err := c.do(req)
-	if err != nil {
-		return err
+	var body []byte
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+		if err != nil {
+			return usageErr("--node: %v", err)
+		}
+		if body, err = c.do(req); err == nil {
+			break
+		}
+		var ne *nodeError
+		if !errors.As(err, &ne) || ne.status != http.StatusServiceUnavailable || ne.code != "not_yet" {
+			return err
+		}
+		wait := 500 * time.Millisecond
+		if ne.retryAfter >= 0 {
+			wait = max(ne.retryAfter, 100*time.Millisecond)
+		}
+		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) < wait {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("node answered %s with unexpected JSON: %v", path, err)

@@ -384,9 +384,15 @@ func TestBlobGetRejectsTamperedAnswers(t *testing.T) {
 // says so.
 func gateProxy(t *testing.T, base string, reject func(r *http.Request) (int, string, http.Header)) string {
 	t.Helper()
+	return gateMethod(t, base, http.MethodPost, reject)
+}
+
+// gateMethod is gateProxy for requests of one method.
+func gateMethod(t *testing.T, base, method string, reject func(r *http.Request) (int, string, http.Header)) string {
+	t.Helper()
 	target, _ := url.Parse(base)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
+		if r.Method == method {
 			if status, code, hdr := reject(r); status != 0 {
 				io.Copy(io.Discard, r.Body)
 				for k, v := range hdr {
@@ -741,4 +747,41 @@ func FuzzBlobAnswers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A node that answers 503 not_yet (the block is committed, its square not
+// yet stored there) is asked again: blob get waits within its --timeout.
+func TestBlobGetWaitsForASquareNotYetStored(t *testing.T) {
+	base := startBlobNode(t)
+	ns := "6e6f742d7965742d6e73"
+	data := randomBytes(77, 3000)
+	height, commitment := submitCLI(t, data, "--node", base, "--namespace", ns, "-")
+	var mu sync.Mutex
+	notYet := 0
+	slow := gateMethod(t, base, http.MethodGet, func(r *http.Request) (int, string, http.Header) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.HasPrefix(r.URL.Path, "/v1/blobs/") && notYet < 2 {
+			notYet++
+			return http.StatusServiceUnavailable, "not_yet", http.Header{"Retry-After": {"0"}}
+		}
+		return 0, "", nil
+	})
+	args := []string{"blob", "get", "--node", slow, "--height", strconv.FormatUint(height, 10), "--namespace", ns, "--commitment", commitment}
+	code, out, errs := runBlobCLI(nil, append(args, "--timeout", "20s")...)
+	if code != 0 || out != string(data) || notYet != 2 {
+		t.Fatalf("get after %d not_yet answers: exit %d, %d bytes: %s", notYet, code, len(out), errs)
+	}
+	// Without time left for another try, the answer is final.
+	always := gateMethod(t, base, http.MethodGet, func(r *http.Request) (int, string, http.Header) {
+		if strings.HasPrefix(r.URL.Path, "/v1/blobs/") {
+			return http.StatusServiceUnavailable, "not_yet", http.Header{"Retry-After": {"5"}}
+		}
+		return 0, "", nil
+	})
+	args[3] = always
+	code, _, errs = runBlobCLI(nil, append(args, "--timeout", "2s")...)
+	if code == 0 || !strings.Contains(errs, "not_yet") {
+		t.Fatalf("get from a node never ready: exit %d: %s", code, errs)
+	}
 }
