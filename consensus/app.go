@@ -108,7 +108,10 @@ type App struct {
 	// built holds the squares of this height's proposals by the key of
 	// their transactions, so the proposer does not build its own square
 	// twice and FinalizeBlock does not rebuild the one it voted for.
-	built   map[[32]byte]*built
+	built map[[32]byte]*built
+	// keys caches transaction keys; it has its own lock, as CheckTx runs
+	// beside the consensus calls.
+	keys    txKeyCache
 	pending *Block // finalized, waiting for Commit
 	// height and appHash are the last committed state.
 	height  uint64
@@ -164,13 +167,15 @@ func (a *App) CheckTx(ctx context.Context, req *abci.RequestCheckTx) (*abci.Resp
 		return &abci.ResponseCheckTx{Code: CodeTooLarge, Log: fmt.Sprintf("%v: the blobs take up to %d shares, a %d×%d square holds %d",
 			da.ErrBlobTooLarge, w, a.cfg.MaxSquareWidth, a.cfg.MaxSquareWidth, limit)}, nil
 	}
-	h, err := a.store.Included(ctx, TxKey(req.Tx))
+	key := a.keys.key(req.Tx)
+	h, err := a.store.Included(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	if h != 0 {
 		return &abci.ResponseCheckTx{Code: CodeIncluded, Log: fmt.Sprintf("already included at height %d", h)}, nil
 	}
+	a.keys.admitted(req.Tx, key)
 	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
 }
 
@@ -194,7 +199,7 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 		if err != nil {
 			continue // a stray tx[0] or garbage: never proposed
 		}
-		key := TxKey(tx)
+		key := a.keys.key(tx)
 		if seen[key] {
 			continue
 		}
@@ -226,7 +231,7 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 		return nil, err
 	}
 	txs := append([][]byte{b.data.Marshal()}, chosen...)
-	b.keys = txKeys(txs)
+	b.keys = a.txKeys(txs)
 	b.txKeys = b.keys[1:]
 	a.built[listKey(b.keys)] = b
 	a.log.Info("block built", "height", height, "square_width", b.data.SquareWidth, "submissions", len(chosen),
@@ -267,7 +272,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 // height, or lays it out from txs[1:], every one of which must decode and
 // fit. Called with mu held.
 func (a *App) lookupOrBuild(height uint64, txs [][]byte) (*built, error) {
-	keys := txKeys(txs)
+	keys := a.txKeys(txs)
 	lk := listKey(keys)
 	if b, ok := a.built[lk]; ok {
 		return b, nil
@@ -380,6 +385,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	if err := a.store.SaveBlock(ctx, b); err != nil {
 		return nil, fmt.Errorf("consensus: storing block %d: %w", b.Height, err)
 	}
+	a.keys.committed(b.TxKeys)
 	a.mu.Lock()
 	a.height, a.appHash = b.Height, b.AppHash
 	a.mu.Unlock()
@@ -406,10 +412,10 @@ func nextAppHash(prev []byte, height uint64, dataRoot [32]byte) []byte {
 	return h.Sum(nil)
 }
 
-func txKeys(txs [][]byte) [][32]byte {
+func (a *App) txKeys(txs [][]byte) [][32]byte {
 	keys := make([][32]byte, len(txs))
 	for i, tx := range txs {
-		keys[i] = TxKey(tx)
+		keys[i] = a.keys.key(tx)
 	}
 	return keys
 }

@@ -107,6 +107,28 @@ func (e *EDS) ODS() []da.Share {
 	return out
 }
 
+// ODSRows returns the original square's k rows of k shares as views into
+// the EDS, without copying: the caller must not modify them.
+func (e *EDS) ODSRows() [][]da.Share {
+	rows := make([][]da.Share, e.k)
+	for r := range rows {
+		rows[r] = e.Row(r)[:e.k:e.k]
+	}
+	return rows
+}
+
+// ODSBytes returns the original square's k² shares, row-major, as one
+// byte slice: the form a square takes on the wire and on disk.
+func (e *EDS) ODSBytes() []byte {
+	out := make([]byte, 0, e.k*e.k*da.ShareSize)
+	for r := range e.k {
+		for _, s := range e.Row(r)[:e.k] {
+			out = append(out, s[:]...)
+		}
+	}
+	return out
+}
+
 // LeafNamespace is the namespace pushed in front of the cell at position
 // pos of axis index idx in a square of width k (SPEC §6): the share's own
 // namespace inside Q0, ParityNamespace elsewhere. The rule is symmetric, so

@@ -482,3 +482,39 @@ func FuzzCommit(f *testing.F) {
 		xtSameDAH(t, got, want)
 	})
 }
+
+// The ODS views and bytes of an EDS are its first k cells of its first k
+// rows, in order, for every width.
+func TestODSFormsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, k := range []int{1, 2, 8, 32} {
+		ods := xtRandomODS(rng, k)
+		e, err := Extend(ods)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := e.ODSRows()
+		if len(rows) != k {
+			t.Fatalf("k=%d: %d rows", k, len(rows))
+		}
+		var flat []da.Share
+		for r, row := range rows {
+			if len(row) != k || cap(row) != k {
+				t.Fatalf("k=%d: row %d has len %d cap %d, want %d", k, r, len(row), cap(row), k)
+			}
+			flat = append(flat, row...)
+		}
+		if !slices.Equal(flat, ods) || !slices.Equal(e.ODS(), ods) {
+			t.Fatalf("k=%d: ODS rows or copy differ from the square extended", k)
+		}
+		b := e.ODSBytes()
+		if len(b) != k*k*da.ShareSize {
+			t.Fatalf("k=%d: %d bytes", k, len(b))
+		}
+		for i := range ods {
+			if !bytes.Equal(b[i*da.ShareSize:(i+1)*da.ShareSize], ods[i][:]) {
+				t.Fatalf("k=%d: share %d differs in ODSBytes", k, i)
+			}
+		}
+	}
+}

@@ -257,10 +257,10 @@ func httpBody(t *testing.T, u string) string {
 // badSquares serves the validator's squares with one byte changed.
 type badSquares struct{ squareSource }
 
-func (b badSquares) ODS(ctx context.Context, height uint64) ([]da.Share, error) {
+func (b badSquares) ODS(ctx context.Context, height uint64) ([]byte, error) {
 	ods, err := b.squareSource.ODS(ctx, height)
 	if err == nil {
-		ods[len(ods)-1][100] ^= 1
+		ods[len(ods)-da.ShareSize+100] ^= 1 // in the last share
 	}
 	return ods, err
 }

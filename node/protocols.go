@@ -72,12 +72,12 @@ func (s squareSource) whole(ctx context.Context, height uint64) (*square, error)
 	return sq, err
 }
 
-func (s squareSource) ODS(ctx context.Context, height uint64) ([]da.Share, error) {
+func (s squareSource) ODS(ctx context.Context, height uint64) ([]byte, error) {
 	sq, err := s.whole(ctx, height)
 	if err != nil {
 		return nil, err
 	}
-	return sq.eds.ODS(), nil
+	return sq.eds.ODSBytes(), nil
 }
 
 // Samples answers all cells or none (p2p's samples protocol): a batch

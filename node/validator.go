@@ -140,7 +140,7 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 	if err := n.chain.AddOwn(ctx, h); err != nil {
 		return fmt.Errorf("storing header %d: %w", b.Height, err)
 	}
-	if err := n.store.PutSquare(ctx, b.Height, b.Data.DataRoot, b.EDS.ODS()); err != nil {
+	if err := n.store.PutSquareRows(ctx, b.Height, b.Data.DataRoot, b.EDS.ODSRows()); err != nil {
 		return fmt.Errorf("storing square %d: %w", b.Height, err)
 	}
 	for _, k := range b.TxKeys {
@@ -161,7 +161,7 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 	n.validator.release(b.Height, b.TxKeys)
 	n.metrics.BlockBuildSeconds.ObserveDuration(time.Since(start))
 	n.log.Info("block stored", "height", b.Height, "square_width", b.Data.SquareWidth, "submissions", len(b.TxKeys),
-		"bytes", len(b.EDS.ODS())*da.ShareSize, "ms", time.Since(start).Milliseconds())
+		"bytes", int(b.Data.SquareWidth)*int(b.Data.SquareWidth)*da.ShareSize, "ms", time.Since(start).Milliseconds())
 	n.publishHeader(ctx, h)
 	return nil
 }

@@ -127,7 +127,10 @@ func (h *Host) blobProofProtocol(limit int) Protocol {
 // square the host holds (cells or shares outside it: the requester knew
 // the width and is penalised).
 type SquareSource interface {
-	ODS(ctx context.Context, height uint64) ([]da.Share, error)
+	// ODS returns the original square's k² shares, row-major, as bytes
+	// (erasure.EDS.ODSBytes): the wire form, so serving a square copies
+	// it once.
+	ODS(ctx context.Context, height uint64) ([]byte, error)
 	Samples(ctx context.Context, height uint64, cells []Cell) ([]*erasure.Sample, error)
 	NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*erasure.NamespaceData, error)
 	BlobProof(ctx context.Context, height uint64, start, end int) (*erasure.BlobProof, error)
@@ -266,18 +269,6 @@ func decodeBlobProofRequest(b []byte) (height uint64, start, end int, err error)
 
 // --- answers ---
 
-// encodeODS concatenates the shares of a square of valid width.
-func encodeODS(shares []da.Share) ([]byte, error) {
-	if _, err := erasure.WidthOf(len(shares)); err != nil {
-		return nil, fmt.Errorf("p2p: square source returned %d shares: %w", len(shares), err)
-	}
-	b := make([]byte, 0, len(shares)*da.ShareSize)
-	for i := range shares {
-		b = append(b, shares[i][:]...)
-	}
-	return b, nil
-}
-
 // decodeODS decodes the answer for a square of width k.
 func decodeODS(b []byte, k int) ([]da.Share, error) {
 	if len(b) != k*k*da.ShareSize {
@@ -356,11 +347,14 @@ func (h *Host) ServeSquares(src SquareSource) {
 		if err != nil {
 			return nil, err
 		}
-		shares, err := src.ODS(ctx, height)
+		ods, err := src.ODS(ctx, height)
 		if err != nil {
 			return nil, err
 		}
-		return encodeODS(shares)
+		if _, err := erasure.WidthOf(len(ods) / da.ShareSize); err != nil || len(ods)%da.ShareSize != 0 {
+			return nil, fmt.Errorf("p2p: square source returned %d bytes for height %d, not a square of shares", len(ods), height)
+		}
+		return ods, nil
 	})
 	h.Handle(h.samplesProtocol(MaxSamplesPerRequest), func(ctx context.Context, _ peer.ID, b []byte) ([]byte, error) {
 		height, cells, err := decodeSamplesRequest(b)

@@ -93,12 +93,24 @@ func (m memSquares) get(height uint64) (*testSquare, error) {
 	return m.sqs[height-1], nil
 }
 
-func (m memSquares) ODS(_ context.Context, height uint64) ([]da.Share, error) {
+func (m memSquares) ODS(_ context.Context, height uint64) ([]byte, error) {
 	sq, err := m.get(height)
 	if err != nil {
 		return nil, err
 	}
-	return sq.ods, nil
+	return encodeODS(sq.ods)
+}
+
+// encodeODS concatenates the shares of a square of valid width.
+func encodeODS(shares []da.Share) ([]byte, error) {
+	if _, err := erasure.WidthOf(len(shares)); err != nil {
+		return nil, fmt.Errorf("p2p: square source returned %d shares: %w", len(shares), err)
+	}
+	b := make([]byte, 0, len(shares)*da.ShareSize)
+	for i := range shares {
+		b = append(b, shares[i][:]...)
+	}
+	return b, nil
 }
 
 func (m memSquares) Samples(_ context.Context, height uint64, cells []Cell) ([]*erasure.Sample, error) {

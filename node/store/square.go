@@ -119,6 +119,30 @@ func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte,
 	if err != nil {
 		return fmt.Errorf("square %d: %w", height, err)
 	}
+	rows := make([][]da.Share, k)
+	for r := range rows {
+		rows[r] = ods[r*k : (r+1)*k]
+	}
+	return s.putRows(ctx, height, dataRoot, rows)
+}
+
+// PutSquareRows is PutSquare with the square given as its k rows of k
+// shares each (such as views into an extended square, which spares a
+// copy of the square).
+func (s *Store) PutSquareRows(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) error {
+	if _, err := widthOf(len(rows) * len(rows)); err != nil {
+		return fmt.Errorf("square %d: %w", height, err)
+	}
+	for r := range rows {
+		if len(rows[r]) != len(rows) {
+			return fmt.Errorf("square %d: %w: row %d has %d shares, want %d", height, ErrNotSquare, r, len(rows[r]), len(rows))
+		}
+	}
+	return s.putRows(ctx, height, dataRoot, rows)
+}
+
+func (s *Store) putRows(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) error {
+	k := len(rows)
 	if err := s.enter(); err != nil {
 		return err
 	}
@@ -132,11 +156,11 @@ func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte,
 			ErrConflict, height, k, dataRoot, h.SquareWidth, h.DataRoot)
 	}
 
-	tmp, sum, err := s.writeTemp(ctx, height, ods)
+	tmp, sum, err := s.writeTemp(ctx, height, rows)
 	if err != nil {
 		return err
 	}
-	rec := squareRecord{width: uint16(k), dataRoot: dataRoot, time: h.Time, size: uint64(len(ods)) * da.ShareSize, sum: sum}
+	rec := squareRecord{width: uint16(k), dataRoot: dataRoot, time: h.Time, size: uint64(k*k) * da.ShareSize, sum: sum}
 
 	s.sqMu.Lock()
 	defer s.sqMu.Unlock()
@@ -176,7 +200,7 @@ func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte,
 
 // writeTemp writes ods to a new temporary file in the squares directory and
 // syncs it, returning its path and SHA-256. On error it leaves no file.
-func (s *Store) writeTemp(ctx context.Context, height uint64, ods []da.Share) (path string, sum [32]byte, err error) {
+func (s *Store) writeTemp(ctx context.Context, height uint64, rows [][]da.Share) (path string, sum [32]byte, err error) {
 	f, err := os.CreateTemp(s.dir, squareName(height)+tempMarker+"*")
 	if err != nil {
 		return "", sum, fmt.Errorf("store: square %d: %w", height, err)
@@ -189,14 +213,14 @@ func (s *Store) writeTemp(ctx context.Context, height uint64, ods []da.Share) (p
 	}()
 	hash := sha256.New()
 	w := bufio.NewWriterSize(io.MultiWriter(f, hash), ioBuffer)
-	for i := range ods {
-		if i%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return "", sum, err
-			}
+	for _, row := range rows {
+		if err := ctx.Err(); err != nil {
+			return "", sum, err
 		}
-		if _, err := w.Write(ods[i][:]); err != nil {
-			return "", sum, fmt.Errorf("store: writing square %d: %w", height, err)
+		for i := range row {
+			if _, err := w.Write(row[i][:]); err != nil {
+				return "", sum, fmt.Errorf("store: writing square %d: %w", height, err)
+			}
 		}
 	}
 	if err := w.Flush(); err != nil {

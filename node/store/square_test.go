@@ -466,3 +466,32 @@ func TestHeightNames(t *testing.T) {
 		t.Fatal("height names do not sort numerically")
 	}
 }
+
+// A square stored from row views reads back as the same square as one
+// stored flat, and rows that are not k×k are refused.
+func TestPutSquareRows(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), Config{})
+	const k = 8
+	blocks := testChain(1, 1, k, [32]byte{})
+	b := blocks[0]
+	if err := s.PutHeader(ctx, b.header); err != nil {
+		t.Fatal(err)
+	}
+	rows := make([][]da.Share, k)
+	for r := range rows {
+		rows[r] = b.ods[r*k : (r+1)*k]
+	}
+	if err := s.PutSquareRows(ctx, 1, b.header.DataRoot, rows[:k-1]); !errors.Is(err, ErrNotSquare) {
+		t.Fatalf("7 rows of 8: %v, want ErrNotSquare", err)
+	}
+	short := slices.Clone(rows)
+	short[3] = short[3][:k-1]
+	if err := s.PutSquareRows(ctx, 1, b.header.DataRoot, short); !errors.Is(err, ErrNotSquare) {
+		t.Fatalf("a short row: %v, want ErrNotSquare", err)
+	}
+	if err := s.PutSquareRows(ctx, 1, b.header.DataRoot, rows); err != nil {
+		t.Fatal(err)
+	}
+	checkSquare(t, s, b)
+}
