@@ -28,6 +28,7 @@ type chain struct {
 	mu      sync.Mutex
 	headers []*da.Header
 	provers []*erasure.Prover
+	dahs    []*erasure.DAH
 	maxK    int
 }
 
@@ -110,6 +111,7 @@ func (c *chain) Submit(_ context.Context, blobs []da.Blob) (uint64, error) {
 	h.Certificate = testCertificate(h.BlockHash)
 	c.headers = append(c.headers, h)
 	c.provers = append(c.provers, p)
+	c.dahs = append(c.dahs, dah)
 	return h.Height, nil
 }
 

@@ -49,6 +49,9 @@ func (c *Config) validateAuth() error {
 	if c.AuthRequired() && c.Authorizer == nil {
 		return fmt.Errorf("api: auth mode %q on %s needs write tokens, but no Authorizer is configured", c.authMode(), c.Addr)
 	}
+	if c.RPCAddr != "" && c.RPCAuthRequired() && c.Authorizer == nil {
+		return fmt.Errorf("api: auth mode %q on JSON-RPC %s needs write tokens, but no Authorizer is configured", c.authMode(), c.RPCAddr)
+	}
 	return nil
 }
 
@@ -61,14 +64,26 @@ func (c *Config) authMode() AuthMode {
 
 // AuthRequired reports whether write routes need a bearer token under
 // c.Auth and c.Addr.
-func (c *Config) AuthRequired() bool {
+func (c *Config) AuthRequired() bool { return c.authRequiredAt(c.Addr) }
+
+// RPCAuthRequired is AuthRequired for the JSON-RPC listener, RPCAddr (or
+// Addr's answer when RPCAddr is empty, as when a test or an embedding
+// serves RPCHandler itself).
+func (c *Config) RPCAuthRequired() bool {
+	if c.RPCAddr == "" {
+		return c.AuthRequired()
+	}
+	return c.authRequiredAt(c.RPCAddr)
+}
+
+func (c *Config) authRequiredAt(addr string) bool {
 	switch c.authMode() {
 	case AuthAlways:
 		return true
 	case AuthNever:
 		return false
 	}
-	host, _, err := net.SplitHostPort(c.Addr)
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return true // Validate refuses it; if asked anyway, be strict
 	}

@@ -47,6 +47,7 @@ type Metrics struct {
 	httpDuration *prometheus.HistogramVec // route
 	connsOpen    prometheus.Gauge
 	connsRefused *prometheus.CounterVec // limit
+	rpcCalls     *prometheus.CounterVec // method, outcome
 }
 
 // DurationBuckets are the upper bounds, in seconds, of every duration
@@ -94,9 +95,11 @@ func NewMetrics() *Metrics {
 		Help:    "HTTP request duration by route pattern (event streams last as long as the client stays).",
 		Buckets: DurationBuckets}, []string{"route"})
 	m.connsOpen = prometheus.NewGauge(prometheus.GaugeOpts{Name: "tartan_http_connections_open",
-		Help: "Open connections to the REST API."})
+		Help: "Open connections to the REST API and the JSON-RPC listener."})
 	m.connsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tartan_http_connections_refused_total",
-		Help: "Connections to the REST API refused at a limit: total (api_max_conns) or per_client (api_max_conns_per_client)."}, []string{"limit"})
+		Help: "Connections to the REST API or JSON-RPC refused at a limit: total (api_max_conns) or per_client (api_max_conns_per_client)."}, []string{"limit"})
+	m.rpcCalls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tartan_rpc_calls_total",
+		Help: "JSON-RPC calls by method (blob.Submit, …) and outcome (ok, error)."}, []string{"method", "outcome"})
 	// Known label values start at zero, so a rate over them works before
 	// the first one happens.
 	for _, status := range []string{"available", "unavailable", "fraud"} {
@@ -104,7 +107,7 @@ func NewMetrics() *Metrics {
 	}
 	m.connsRefused.WithLabelValues("total")
 	m.connsRefused.WithLabelValues("per_client")
-	m.reg.MustRegister(m.verdicts, m.httpRequests, m.httpDuration, m.connsOpen, m.connsRefused,
+	m.reg.MustRegister(m.verdicts, m.httpRequests, m.httpDuration, m.connsOpen, m.connsRefused, m.rpcCalls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -118,6 +121,16 @@ func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
 
 // Verdict counts an availability verdict reached for a height.
 func (m *Metrics) Verdict(status string) { m.verdicts.WithLabelValues(status).Inc() }
+
+// countRPC counts one JSON-RPC call. Only registered methods get here, so
+// the method label's values are bounded.
+func (m *Metrics) countRPC(method string, ok bool) {
+	outcome := "error"
+	if ok {
+		outcome = "ok"
+	}
+	m.rpcCalls.WithLabelValues(method, outcome).Inc()
+}
 
 // Counter only goes up.
 type Counter struct{ c prometheus.Counter }

@@ -436,35 +436,55 @@ func (s *Server) namespaceBlobs(r *http.Request) (uint64, da.Namespace, *erasure
 	if ns, err = da.ParseNamespace(nsText); err != nil {
 		return 0, ns, nil, nil, badRequest("bad_namespace", fmt.Errorf("namespace: %w", err))
 	}
-	if s.svc.Blobs == nil {
-		return 0, ns, nil, nil, ErrNotServed
-	}
-	nd, err := s.svc.Blobs.NamespaceData(r.Context(), height, ns)
+	nd, _, parsed, err := s.readBlobs(r.Context(), height, ns)
 	if err != nil {
 		return 0, ns, nil, nil, err
 	}
-	parsed, err := da.BlobsFromShares(nd.Shares())
-	if err != nil {
-		return 0, ns, nil, nil, fmt.Errorf("namespace %s at height %d does not parse into blobs: %w", ns, height, err)
-	}
-	k, err := s.width(r.Context(), height)
-	if err != nil {
-		return 0, ns, nil, nil, err
-	}
-	first := nd.FirstIndex(k)
 	out := make([]BlobJSON, len(parsed))
-	for i := range parsed {
-		c, err := da.CreateCommitment(&parsed[i].Blob)
-		if err != nil {
-			return 0, ns, nil, nil, err
-		}
-		out[i] = BlobJSON{Data: parsed[i].Data, Commitment: hex.EncodeToString(c[:]),
-			ShareVersion: parsed[i].ShareVersion, Index: first + parsed[i].Start}
-		if len(parsed[i].Signer) > 0 {
-			out[i].Signer = hex.EncodeToString(parsed[i].Signer)
+	for i, b := range parsed {
+		out[i] = BlobJSON{Data: b.Data, Commitment: hex.EncodeToString(b.Commitment[:]),
+			ShareVersion: b.ShareVersion, Index: b.Start}
+		if len(b.Signer) > 0 {
+			out[i].Signer = hex.EncodeToString(b.Signer)
 		}
 	}
 	return height, ns, nd, out, nil
+}
+
+// blobAt is a blob read back from a square.
+type blobAt struct {
+	da.Blob
+	Commitment [32]byte
+	// Start is the ODS index (row-major over k²) of its first share.
+	Start int
+}
+
+// readBlobs reads a namespace's shares at a height and parses its blobs;
+// k is the square's width.
+func (s *Server) readBlobs(ctx context.Context, height uint64, ns da.Namespace) (nd *erasure.NamespaceData, k int, blobs []blobAt, err error) {
+	if s.svc.Blobs == nil {
+		return nil, 0, nil, ErrNotServed
+	}
+	if nd, err = s.svc.Blobs.NamespaceData(ctx, height, ns); err != nil {
+		return nil, 0, nil, err
+	}
+	parsed, err := da.BlobsFromShares(nd.Shares())
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("namespace %s at height %d does not parse into blobs: %w", ns, height, err)
+	}
+	if k, err = s.width(ctx, height); err != nil {
+		return nil, 0, nil, err
+	}
+	first := nd.FirstIndex(k)
+	blobs = make([]blobAt, len(parsed))
+	for i := range parsed {
+		c, err := da.CreateCommitment(&parsed[i].Blob)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		blobs[i] = blobAt{Blob: parsed[i].Blob, Commitment: c, Start: first + parsed[i].Start}
+	}
+	return nd, k, blobs, nil
 }
 
 func (s *Server) blobs(w http.ResponseWriter, r *http.Request) {

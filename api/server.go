@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/tartan-da/tartan/da"
@@ -109,6 +110,10 @@ type Config struct {
 	// SubmitTimeout is used when a submission names none; MaxSubmitTimeout
 	// caps what a client may ask for.
 	SubmitTimeout, MaxSubmitTimeout time.Duration
+	// RPCAddr is where the Celestia JSON-RPC (rpc.go) listens, host:port,
+	// or empty when it does not. Only its host is used here: writes need
+	// a token when it is not loopback, as on Addr.
+	RPCAddr string
 	// AltDANamespace is where POST /put stores its blobs (altda.go); the
 	// zero value means the default, "op-alt-da" as a version-0 ID.
 	AltDANamespace da.Namespace
@@ -162,6 +167,11 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("api: listen address %q: %w", c.Addr, err)
 	}
+	if c.RPCAddr != "" {
+		if _, _, err := net.SplitHostPort(c.RPCAddr); err != nil {
+			return fmt.Errorf("api: JSON-RPC listen address %q: %w", c.RPCAddr, err)
+		}
+	}
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("api: max body bytes must be positive, got %d", c.MaxBodyBytes)
 	}
@@ -200,6 +210,8 @@ type Server struct {
 	metricsHTTP http.Handler
 	reads       *reads
 	refusals    *refusals
+	// rpcTasks are the JSON-RPC subscriptions' goroutines (rpc.go).
+	rpcTasks sync.WaitGroup
 }
 
 // New builds a server; it starts nothing until Serve.

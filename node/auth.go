@@ -331,8 +331,8 @@ func (n *Node) initAuth(acfg *api.Config) {
 	t := NewTokens(n.dir)
 	t.log = n.log
 	acfg.Auth, acfg.Authorizer = api.AuthMode(n.cfg.AuthMode()), t
-	if !acfg.AuthRequired() {
-		n.log.Info("API writes need no token", "api_auth", n.cfg.AuthMode(), "api", acfg.Addr)
+	if !acfg.AuthRequired() && (acfg.RPCAddr == "" || !acfg.RPCAuthRequired()) {
+		n.log.Info("API writes need no token", "api_auth", n.cfg.AuthMode(), "api", acfg.Addr, "rpc", acfg.RPCAddr)
 		return
 	}
 	count, err := t.reload()

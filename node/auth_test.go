@@ -229,7 +229,7 @@ func TestAuthConcurrentUse(t *testing.T) {
 func TestAuthNodeEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	c := DefaultConfig(RoleValidator)
-	c.API, c.Listen, c.APIAuth = "127.0.0.1:0", []string{"/ip4/127.0.0.1/tcp/0"}, AuthAlways
+	c.API, c.RPCListen, c.Listen, c.APIAuth = "127.0.0.1:0", "127.0.0.1:0", []string{"/ip4/127.0.0.1/tcp/0"}, AuthAlways
 	logs := &lockedLog{}
 	testOptions = func(o *Options) {
 		o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -54,6 +54,9 @@ type Config struct {
 	Role Role `json:"role"`
 	// API is the REST listen address, host:port.
 	API string `json:"api"`
+	// RPCListen is where the Celestia JSON-RPC (API.md §3) listens,
+	// host:port; empty turns it off.
+	RPCListen string `json:"rpc_listen"`
 	// Listen are libp2p multiaddrs; Bootstrap are full multiaddrs of peers
 	// (…/p2p/<id>) to connect to first.
 	Listen    []string `json:"listen"`
@@ -163,6 +166,10 @@ func (c *Config) APIConnLimits() (total, perClient int) {
 	return total, perClient
 }
 
+// DefaultRPCListen is celestia-node's JSON-RPC address, so that Celestia
+// clients find a node where they expect one.
+const DefaultRPCListen = "127.0.0.1:26658"
+
 // API auth modes (Config.APIAuth).
 const (
 	AuthAlways      = "always"
@@ -198,6 +205,7 @@ func DefaultConfig(role Role) Config {
 	c := Config{
 		Role:       role,
 		API:        "127.0.0.1:26650",
+		RPCListen:  DefaultRPCListen,
 		Listen:     []string{"/ip4/0.0.0.0/tcp/2121", "/ip4/0.0.0.0/udp/2121/quic-v1"},
 		Window:     Duration(7 * 24 * time.Hour),
 		PoolBytes:  256 << 20,
@@ -225,6 +233,14 @@ func (c *Config) Validate() error {
 	}
 	if c.API == "" {
 		return fmt.Errorf("%w: api listen address is empty", ErrConfig)
+	}
+	if c.RPCListen != "" {
+		if _, _, err := net.SplitHostPort(c.RPCListen); err != nil {
+			return fmt.Errorf("%w: rpc_listen %q: want host:port, or empty for no JSON-RPC", ErrConfig, c.RPCListen)
+		}
+		if _, port, _ := net.SplitHostPort(c.RPCListen); c.RPCListen == c.API && port != "0" {
+			return fmt.Errorf("%w: rpc_listen and api are both %s; give them different ports", ErrConfig, c.API)
+		}
 	}
 	if c.Window.D() < 0 {
 		return fmt.Errorf("%w: storage_window %s is negative", ErrConfig, c.Window.D())

@@ -67,3 +67,30 @@ func TestConfigAPIConnLimits(t *testing.T) {
 		}
 	}
 }
+
+// rpc_listen: Celestia's address by default, off when empty, a host:port
+// otherwise, and not the REST API's.
+func TestConfigRPCListen(t *testing.T) {
+	if c := DefaultConfig(RoleLight); c.RPCListen != "127.0.0.1:26658" || c.Validate() != nil {
+		t.Fatalf("default rpc_listen %q: %v", c.RPCListen, c.Validate())
+	}
+	for _, tc := range []struct {
+		addr, bad string
+	}{
+		{"", ""},
+		{"0.0.0.0:26658", ""},
+		{"127.0.0.1:0", ""},
+		{"26658", "rpc_listen"},
+		{"127.0.0.1:26650", "different ports"},
+	} {
+		c := DefaultConfig(RoleFull)
+		c.RPCListen = tc.addr
+		err := c.Validate()
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("%q: %v", tc.addr, err)
+		case tc.bad != "" && (!errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.bad)):
+			t.Errorf("%q: %v, want an ErrConfig naming %s", tc.addr, err, tc.bad)
+		}
+	}
+}

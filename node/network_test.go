@@ -34,7 +34,7 @@ type testNet struct {
 
 func nodeConfig(role Role, bootstrap []string) *Config {
 	c := DefaultConfig(role)
-	c.API = "127.0.0.1:0"
+	c.API, c.RPCListen = "127.0.0.1:0", "127.0.0.1:0"
 	c.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	c.Bootstrap = bootstrap
 	return &c

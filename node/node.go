@@ -78,6 +78,7 @@ type Node struct {
 	headers *p2p.HeaderTopic
 	api     *api.Server
 	apiLn   net.Listener
+	rpcLn   net.Listener // nil when the JSON-RPC is off
 	metrics *api.Metrics
 
 	// validator only (validator.go)
@@ -205,7 +206,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 		return fail(err)
 	}
 	acfg := api.DefaultConfig()
-	acfg.Addr = cfg.API
+	acfg.Addr, acfg.RPCAddr = cfg.API, cfg.RPCListen
 	n.initAuth(&acfg)
 	acfg.AltDANamespace = cfg.AltDA()
 	acfg.CORSOrigins = cfg.APICORSOrigins
@@ -215,6 +216,11 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	}
 	if n.apiLn, err = net.Listen("tcp", cfg.API); err != nil {
 		return fail(fmt.Errorf("node: REST API: %w", err))
+	}
+	if cfg.RPCListen != "" {
+		if n.rpcLn, err = net.Listen("tcp", cfg.RPCListen); err != nil {
+			return fail(fmt.Errorf("node: JSON-RPC (rpc_listen): %w", err))
+		}
 	}
 	if cfg.Role == RoleValidator {
 		// Last: CometBFT may replay blocks into the store on start, which
@@ -248,6 +254,9 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	run("p2p", n.host.Run)
 	run("api", func(ctx context.Context) error { return n.api.Serve(ctx, ln) })
+	if rpcLn := n.rpcLn; rpcLn != nil {
+		run("rpc", func(ctx context.Context) error { return n.api.ServeRPC(ctx, rpcLn) })
+	}
 	run("prune", n.pruneLoop)
 	run("peers", n.peersLoop)
 	run("metrics", n.metricsLoop)
@@ -293,7 +302,7 @@ func (n *Node) Run(ctx context.Context) error {
 func (n *Node) summary(apiAddr string) []any {
 	c := n.cfg
 	local, _ := n.chain.Heights()
-	args := []any{"chain", n.genesis.ChainID, "version", n.opts.Version, "api", apiAddr, "api_auth", c.AuthMode(),
+	args := []any{"chain", n.genesis.ChainID, "version", n.opts.Version, "api", apiAddr, "rpc", n.RPCAddr(), "api_auth", c.AuthMode(),
 		"peer", n.host.ID().String(), "listen", strings.Join(n.P2PAddrs(), ","), "bootstrap", len(c.Bootstrap),
 		"validators", len(n.genesis.Validators), "block_time", n.genesis.BlockTime.D().String(),
 		"max_square_width", n.genesis.MaxSquareWidth, "height", local}
@@ -324,6 +333,9 @@ func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		if n.apiLn != nil {
 			n.apiLn.Close() // already closed when Run served on it
+		}
+		if n.rpcLn != nil {
+			n.rpcLn.Close()
 		}
 		if n.validator != nil {
 			err = n.validator.engine.Close()
@@ -360,6 +372,15 @@ func (n *Node) pruneLoop(ctx context.Context) error {
 
 // APIAddr is the REST API's bound address, host:port.
 func (n *Node) APIAddr() string { return n.apiLn.Addr().String() }
+
+// RPCAddr is the JSON-RPC's bound address, host:port, or "" when it is
+// off.
+func (n *Node) RPCAddr() string {
+	if n.rpcLn == nil {
+		return ""
+	}
+	return n.rpcLn.Addr().String()
+}
 
 // PeerID is the node's libp2p identity.
 func (n *Node) PeerID() string { return n.host.ID().String() }

@@ -28,7 +28,7 @@ func startNode(t *testing.T, dir string, o InitOptions) (*Node, func()) {
 	t.Helper()
 	if o.Config == nil {
 		c := DefaultConfig(o.Role)
-		c.API = "127.0.0.1:0"
+		c.API, c.RPCListen = "127.0.0.1:0", "127.0.0.1:0"
 		c.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 		o.Config = &c
 	}

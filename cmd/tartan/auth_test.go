@@ -21,7 +21,7 @@ func initAuthNode(t *testing.T, mode string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "validator")
 	code, _, errs := runCLI(t, "", "init", "--role", "validator", "--dir", dir, "--block-time", "100ms",
-		"--api", "127.0.0.1:0", "--api.auth", mode, "--listen", "/ip4/127.0.0.1/tcp/0", "--consensus-listen", "127.0.0.1:0")
+		"--api", "127.0.0.1:0", "--rpc", "127.0.0.1:0", "--api.auth", mode, "--listen", "/ip4/127.0.0.1/tcp/0", "--consensus-listen", "127.0.0.1:0")
 	if code != 0 {
 		t.Fatalf("init: exit %d: %s", code, errs)
 	}

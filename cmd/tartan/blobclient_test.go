@@ -33,7 +33,7 @@ func startBlobNode(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := node.DefaultConfig(node.RoleValidator)
-	cfg.API = "127.0.0.1:0"
+	cfg.API, cfg.RPCListen = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	cfg.ConsensusListen = "127.0.0.1:0"
 	err := node.Init(dir, node.InitOptions{Role: node.RoleValidator, ChainID: "blob-cli", BlockTime: 100 * time.Millisecond,

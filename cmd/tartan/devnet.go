@@ -27,13 +27,14 @@ const devnetUsage = "usage: tartan devnet [--dir D] [--validators N] [--fulls N]
 
 // Ports of a devnet of n nodes with base port P (node i: the validators
 // first, then the full nodes, then the light nodes): the REST API on P+i,
-// libp2p on P+100+i for both TCP and QUIC (UDP), and a validator's
-// CometBFT p2p on P+200+i. They depend only on P and i, so a resumed
+// libp2p on P+100+i for both TCP and QUIC (UDP), a validator's CometBFT
+// p2p on P+200+i, and the Celestia JSON-RPC on P+300+i. They depend only on P and i, so a resumed
 // devnet keeps its addresses; 100 apart keeps the ranges disjoint, hence
 // at most 100 nodes.
 const (
 	devnetP2POffset       = 100
 	devnetConsensusOffset = 200
+	devnetRPCOffset       = 300
 	devnetMaxNodes        = devnetP2POffset
 	devnetChainID         = "devnet"
 	devnetFile            = "devnet.json"
@@ -56,6 +57,7 @@ type devnetNodeJSON struct {
 	API    string   `json:"api"`
 	PeerID string   `json:"peer_id"`
 	P2P    []string `json:"p2p"`
+	RPC    string   `json:"rpc,omitempty"`
 	PID    int      `json:"pid"`
 }
 
@@ -66,6 +68,7 @@ type devnetNode struct {
 	dir     string
 	apiPort int
 	p2pPort int
+	rpcPort int
 	// consensusPort is a validator's CometBFT p2p port; nodeID its
 	// CometBFT identity.
 	consensusPort int
@@ -82,6 +85,7 @@ type devnetNode struct {
 func (d *devnetNode) consensusAddr() string { return fmt.Sprintf("127.0.0.1:%d", d.consensusPort) }
 
 func (d *devnetNode) apiURL() string  { return fmt.Sprintf("http://127.0.0.1:%d", d.apiPort) }
+func (d *devnetNode) rpcURL() string  { return fmt.Sprintf("http://127.0.0.1:%d", d.rpcPort) }
 func (d *devnetNode) logPath() string { return filepath.Join(d.dir, devnetLogFile) }
 
 // listen are the node's libp2p listen addresses: loopback only.
@@ -128,7 +132,7 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	lights := flags.Int("lights", 2, "number of light nodes")
 	blockTime := flags.Duration("block-time", time.Second, "time between blocks (a new chain only)")
 	maxSquare := flags.Int("max-square", da.DefaultMaxSquareWidth, "largest original square width k (a new chain only)")
-	apiPort := flags.Int("api-port", 26650, fmt.Sprintf("REST API port of the first validator; the next nodes take the next ports, libp2p uses port+%d+i and CometBFT port+%d+i", devnetP2POffset, devnetConsensusOffset))
+	apiPort := flags.Int("api-port", 26650, fmt.Sprintf("REST API port of the first validator; the next nodes take the next ports, libp2p uses port+%d+i, CometBFT port+%d+i and the JSON-RPC port+%d+i", devnetP2POffset, devnetConsensusOffset, devnetRPCOffset))
 	fault := flags.String("fault", "", "validator-down@H: one validator stops at height H; withhold@H or bad-encoding@H: every validator misbehaves from height H")
 	if err := parseFlags(e, flags, devnetUsage, args); err != nil {
 		return err
@@ -141,8 +145,8 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	if total > devnetMaxNodes {
 		return usageErr("%d nodes: a devnet has at most %d", total, devnetMaxNodes)
 	}
-	if *apiPort < 1 || *apiPort+devnetConsensusOffset+total-1 > 65535 {
-		return usageErr("--api-port %d: ports %d to %d must be valid", *apiPort, *apiPort, *apiPort+devnetConsensusOffset+total-1)
+	if *apiPort < 1 || *apiPort+devnetRPCOffset+total-1 > 65535 {
+		return usageErr("--api-port %d: ports %d to %d must be valid", *apiPort, *apiPort, *apiPort+devnetRPCOffset+total-1)
 	}
 	if *blockTime < 10*time.Millisecond {
 		return usageErr("--block-time %s: must be at least 10ms", *blockTime)
@@ -194,7 +198,8 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	add := func(name string, role node.Role) {
 		i := len(nodes)
 		nodes = append(nodes, &devnetNode{name: name, role: role, dir: filepath.Join(dir, name),
-			apiPort: *apiPort + i, p2pPort: *apiPort + devnetP2POffset + i, consensusPort: *apiPort + devnetConsensusOffset + i})
+			apiPort: *apiPort + i, p2pPort: *apiPort + devnetP2POffset + i, consensusPort: *apiPort + devnetConsensusOffset + i,
+			rpcPort: *apiPort + devnetRPCOffset + i})
 	}
 	for i := 1; i <= *validators; i++ {
 		add(fmt.Sprintf("validator-%d", i), node.RoleValidator)
@@ -323,6 +328,7 @@ func prepareDevnet(e *env, nodes []*devnetNode, validators int, blockTime time.D
 			return err
 		}
 		cfg.API = fmt.Sprintf("127.0.0.1:%d", d.apiPort)
+		cfg.RPCListen = fmt.Sprintf("127.0.0.1:%d", d.rpcPort)
 		cfg.Listen = d.listen()
 		if cfg.APIAuth == "" {
 			// A local network for trying things out: no tokens, unless
@@ -579,7 +585,7 @@ func writeDevnetJSON(dir string, nodes []*devnetNode) error {
 	}
 	for _, d := range nodes {
 		out.Nodes = append(out.Nodes, devnetNodeJSON{Name: d.name, Role: string(d.role), API: d.apiURL(),
-			PeerID: d.peerID, P2P: d.p2p, PID: d.cmd.Process.Pid})
+			PeerID: d.peerID, P2P: d.p2p, RPC: d.rpcURL(), PID: d.cmd.Process.Pid})
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -598,9 +604,9 @@ const tryNamespace = "74617274616e2d646576"
 
 func printDevnet(w io.Writer, dir string, nodes []*devnetNode) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tAPI\tPEER ID\tLOG")
+	fmt.Fprintln(tw, "NAME\tROLE\tAPI\tJSON-RPC\tPEER ID\tLOG")
 	for _, d := range nodes {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.name, d.role, d.apiURL(), d.peerID, d.logPath())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.name, d.role, d.apiURL(), d.rpcURL(), d.peerID, d.logPath())
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nwrote %s; Ctrl-C stops every node (run again with --dir %s to resume)\n", filepath.Join(dir, devnetFile), dir)

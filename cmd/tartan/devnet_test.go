@@ -80,7 +80,7 @@ next:
 		base := 20000 + r.IntN(30000)
 		for i := range n {
 			if !free("tcp", base+i) || !free("tcp", base+devnetP2POffset+i) || !free("udp", base+devnetP2POffset+i) ||
-				!free("tcp", base+devnetConsensusOffset+i) {
+				!free("tcp", base+devnetConsensusOffset+i) || !free("tcp", base+devnetRPCOffset+i) {
 				continue next
 			}
 		}

@@ -23,7 +23,7 @@ import (
 )
 
 const (
-	initUsage  = "usage: tartan init --role validator|full|light --dir D [--chain-id C] [--genesis FILE] [--name N] [--block-time 1s] [--max-square 128] [--consensus-listen HOST:PORT] [--consensus-peers ID@HOST:PORT,...] [--api ADDR] [--api.auth always|non-loopback|never] [--listen MULTIADDR,...] [--announce MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence 0.9999 | --sampling.samples N]"
+	initUsage  = "usage: tartan init --role validator|full|light --dir D [--chain-id C] [--genesis FILE] [--name N] [--block-time 1s] [--max-square 128] [--consensus-listen HOST:PORT] [--consensus-peers ID@HOST:PORT,...] [--api ADDR] [--rpc ADDR|off] [--api.auth always|non-loopback|never] [--listen MULTIADDR,...] [--announce MULTIADDR,...] [--bootstrap MULTIADDR,...] [--storage-window 168h] [--archival] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence 0.9999 | --sampling.samples N]"
 	startUsage = "usage: tartan start --dir D [--log-level info|debug|warn|error] [--log-format text|json] [--archival] [--api.auth always|non-loopback|never] [--announce MULTIADDR,...] [--trusted-height H [--trusted-hash HEX]] [--sampling.confidence C | --sampling.samples N]"
 )
 
@@ -90,6 +90,7 @@ func runInit(_ context.Context, e *env, args []string) error {
 	consensusListen := fs.String("consensus-listen", "", "a validator's CometBFT p2p address host:port (default 0.0.0.0:26656)")
 	consensusPeers := fs.String("consensus-peers", "", "the other validators' CometBFT addresses, comma-separated, each NODEID@HOST:PORT (tartan init prints a validator's)")
 	apiAddr := fs.String("api", "", "REST API listen address host:port (default 127.0.0.1:26650)")
+	rpcAddr := fs.String("rpc", node.DefaultRPCListen, "Celestia JSON-RPC listen address host:port, or off")
 	apiAuth := fs.String("api.auth", node.AuthNonLoopback, "when write routes need a bearer token (tartan auth token create): always, non-loopback or never")
 	listen := fs.String("listen", "", "libp2p listen multiaddrs, comma-separated (default TCP and QUIC on port 2121)")
 	announce := fs.String("announce", "", announceHelp)
@@ -125,6 +126,9 @@ func runInit(_ context.Context, e *env, args []string) error {
 	cfg := node.DefaultConfig(role)
 	if *apiAddr != "" {
 		cfg.API = *apiAddr
+	}
+	if cfg.RPCListen = *rpcAddr; cfg.RPCListen == "off" {
+		cfg.RPCListen = ""
 	}
 	switch *apiAuth {
 	case node.AuthAlways, node.AuthNonLoopback, node.AuthNever:

@@ -290,7 +290,7 @@ func startCLI(t *testing.T, args ...string) string {
 // the addresses the node advertises; /v1/node lists them.
 func TestAnnounceFlags(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "p")
-	if code, _, errs := runCLI(t, "", "init", "--role", "validator", "--dir", dir, "--api", "127.0.0.1:0", "--consensus-listen", "127.0.0.1:0",
+	if code, _, errs := runCLI(t, "", "init", "--role", "validator", "--dir", dir, "--api", "127.0.0.1:0", "--rpc", "off", "--consensus-listen", "127.0.0.1:0",
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--announce", "/ip4/127.0.0.1/tcp/40404, /ip4/127.0.0.1/udp/40404/quic-v1"); code != 0 {
 		t.Fatalf("init: exit %d: %s", code, errs)
 	}
