@@ -626,6 +626,7 @@ func printDevnet(w io.Writer, dir string, nodes []*devnetNode) {
 	fmt.Fprintf(w, "  curl -s '%s/v1/blobs/HEIGHT?namespace=%s'    # HEIGHT from the answer above\n", read.apiURL(), tryNamespace)
 	fmt.Fprintf(w, "  curl -s %s/v1/headers/head\n", read.apiURL())
 	fmt.Fprintf(w, "  curl -s %s/v1/availability\n", avail.apiURL())
+	fmt.Fprintf(w, "  curl -s -X POST %s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"header.NetworkHead\",\"params\":[]}'    # Celestia's JSON-RPC\n", read.rpcURL())
 }
 
 // signalTerm asks a child to stop; where signals do not exist it kills.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	golog "github.com/ipfs/go-log/v2"
 	"io"
 	"log/slog"
 	"os"
@@ -294,6 +295,17 @@ func runStart(ctx context.Context, e *env, args []string) error {
 		return usageErr("--log-format %q: want text or json", *format)
 	}
 	log := slog.New(h)
+	// go-jsonrpc logs each malformed JSON-RPC request at error level, in
+	// go-log's own format. The client gets the error and
+	// tartan_rpc_calls_total counts it, so the node's log keeps only its
+	// panics, or its warnings at debug level.
+	rpcLevel := "dpanic"
+	if level <= slog.LevelDebug {
+		rpcLevel = "warn"
+	}
+	if err := golog.SetLogLevel("rpc", rpcLevel); err != nil {
+		log.Debug("go-jsonrpc's log level not set", "err", err)
+	}
 	// The node applies a checkpoint only to an empty chain, and warns
 	// when the chain already holds headers from elsewhere.
 	switch *apiAuth {
