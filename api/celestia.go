@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/erasure"
 )
@@ -158,12 +160,12 @@ func (p *CelestiaNMTProof) NMTProof() (erasure.NMTProof, error) {
 }
 
 // CelestiaMerkleProof is an RFC-6962 proof of one leaf (a row or column
-// root) to the data root, as Tendermint's proto Proof: leaf_hash is the
-// leaf's hash, aunts bottom-up.
+// root) to the data root, as CometBFT's merkle.Proof encodes to JSON:
+// leaf_hash is the leaf's hash, aunts bottom-up.
 type CelestiaMerkleProof struct {
-	Total    int64    `json:"total,omitempty"`
-	Index    int64    `json:"index,omitempty"`
-	LeafHash []byte   `json:"leaf_hash,omitempty"`
+	Total    int64    `json:"total"`
+	Index    int64    `json:"index"`
+	LeafHash []byte   `json:"leaf_hash"`
 	Aunts    [][]byte `json:"aunts,omitempty"`
 }
 
@@ -191,46 +193,105 @@ func (p *CelestiaMerkleProof) MerkleProof() (erasure.MerkleProof, error) {
 	return out, nil
 }
 
-// CelestiaRowProof proves rows StartRow..EndRow (inclusive) of a square to
-// its data root (Root), one Merkle proof per row root, as celestia-app's
-// proto RowProof.
+// CelestiaRowProof proves rows StartRow..EndRow (inclusive) to the data
+// root, one Merkle proof per row root, as celestia-core's RowProof: row
+// roots in uppercase hex (CometBFT's HexBytes).
 type CelestiaRowProof struct {
-	RowRoots [][]byte               `json:"row_roots,omitempty"`
-	Proofs   []*CelestiaMerkleProof `json:"proofs,omitempty"`
-	Root     []byte                 `json:"root,omitempty"`
-	StartRow uint32                 `json:"start_row,omitempty"`
-	EndRow   uint32                 `json:"end_row,omitempty"`
+	RowRoots []cmtbytes.HexBytes    `json:"row_roots"`
+	Proofs   []*CelestiaMerkleProof `json:"proofs"`
+	StartRow uint32                 `json:"start_row"`
+	EndRow   uint32                 `json:"end_row"`
 }
 
 // CelestiaShareProof proves a run of ODS shares of one namespace to the
-// data root, as celestia-app's ShareProof: an NMT proof per row against
-// that row's root, and the row roots' proofs to the data root.
+// data root, as celestia-core's ShareProof (what share.GetRange answers):
+// an NMT proof per row against that row's root, and the row roots'
+// proofs to the data root.
 type CelestiaShareProof struct {
-	Data             [][]byte            `json:"data,omitempty"`
-	ShareProofs      []*CelestiaNMTProof `json:"share_proofs,omitempty"`
-	NamespaceID      []byte              `json:"namespace_id,omitempty"`
-	RowProof         *CelestiaRowProof   `json:"row_proof,omitempty"`
-	NamespaceVersion uint32              `json:"namespace_version,omitempty"`
+	Data             [][]byte            `json:"data"`
+	ShareProofs      []*CelestiaNMTProof `json:"share_proofs"`
+	NamespaceID      []byte              `json:"namespace_id"`
+	RowProof         CelestiaRowProof    `json:"row_proof"`
+	NamespaceVersion uint32              `json:"namespace_version"`
 }
 
 // NewCelestiaShareProof converts a blob proof (ODS shares [Start, End) of
-// one namespace) to Celestia's ShareProof.
-func NewCelestiaShareProof(p *erasure.BlobProof, dataRoot [32]byte) *CelestiaShareProof {
+// one namespace) to Celestia's ShareProof. Its NMT proofs are
+// Tendermint's NMTProof, which has no is_max_namespace_ignored.
+func NewCelestiaShareProof(p *erasure.BlobProof) *CelestiaShareProof {
 	id := p.Namespace.ID()
 	out := &CelestiaShareProof{Data: make([][]byte, len(p.Shares)), ShareProofs: make([]*CelestiaNMTProof, len(p.Rows)),
-		NamespaceID: id[:], NamespaceVersion: uint32(p.Namespace.Version()),
-		RowProof: &CelestiaRowProof{Root: dataRoot[:], RowRoots: make([][]byte, len(p.Rows)), Proofs: make([]*CelestiaMerkleProof, len(p.Rows))}}
+		NamespaceID: id[:], NamespaceVersion: uint32(p.Namespace.Version()), RowProof: newCelestiaRowProof(p)}
 	for i := range p.Shares {
 		out.Data[i] = p.Shares[i][:]
 	}
 	for i := range p.Rows {
+		out.ShareProofs[i] = NewCelestiaNMTProof(&p.Rows[i].Proof)
+		out.ShareProofs[i].IsMaxNamespaceIgnored = false
+	}
+	return out
+}
+
+func newCelestiaRowProof(p *erasure.BlobProof) CelestiaRowProof {
+	out := CelestiaRowProof{RowRoots: make([]cmtbytes.HexBytes, len(p.Rows)), Proofs: make([]*CelestiaMerkleProof, len(p.Rows))}
+	for i := range p.Rows {
 		r := &p.Rows[i]
-		out.ShareProofs[i] = NewCelestiaNMTProof(&r.Proof)
-		out.RowProof.RowRoots[i] = r.Root[:]
-		out.RowProof.Proofs[i] = newCelestiaMerkleProof(&r.RootProof, r.Root[:])
+		out.RowRoots[i] = r.Root[:]
+		out.Proofs[i] = newCelestiaMerkleProof(&r.RootProof, r.Root[:])
 	}
 	if n := len(p.Rows); n > 0 {
-		out.RowProof.StartRow, out.RowProof.EndRow = uint32(p.Rows[0].Row), uint32(p.Rows[n-1].Row)
+		out.StartRow, out.EndRow = uint32(p.Rows[0].Row), uint32(p.Rows[n-1].Row)
+	}
+	return out
+}
+
+// CelestiaCommitmentProof proves a blob's commitment to the data root, as
+// celestia-node's blob.CommitmentProof: the blob's subtree roots (whose
+// RFC-6962 root is the commitment), per row an NMT range proof of the
+// blob's shares there (verified with the subtree roots in place of the
+// shares), and the rows' proofs to the data root. celestia-node encodes
+// the row proof with CometBFT's JSON codec, whose 64-bit integers are
+// strings: hence its own shape.
+type CelestiaCommitmentProof struct {
+	SubtreeRoots      [][]byte            `json:"subtree_roots"`
+	SubtreeRootProofs []*CelestiaNMTProof `json:"subtree_root_proofs"`
+	NamespaceID       []byte              `json:"namespace_id"`
+	RowProof          celestiaTMRowProof  `json:"row_proof"`
+	NamespaceVersion  uint8               `json:"namespace_version"`
+}
+
+// celestiaTMRowProof is celestia-app's proto RowProof in CometBFT's JSON.
+type celestiaTMRowProof struct {
+	RowRoots [][]byte                 `json:"row_roots,omitempty"`
+	Proofs   []*celestiaTMMerkleProof `json:"proofs,omitempty"`
+	StartRow uint32                   `json:"start_row,omitempty"`
+	EndRow   uint32                   `json:"end_row,omitempty"`
+}
+
+// celestiaTMMerkleProof is Tendermint's proto Proof in CometBFT's JSON.
+type celestiaTMMerkleProof struct {
+	Total    int64    `json:"total,omitempty,string"`
+	Index    int64    `json:"index,omitempty,string"`
+	LeafHash []byte   `json:"leaf_hash,omitempty"`
+	Aunts    [][]byte `json:"aunts,omitempty"`
+}
+
+// NewCelestiaCommitmentProof builds a blob's commitment proof from its
+// subtree roots and the proof of its shares.
+func NewCelestiaCommitmentProof(roots []da.NMTNode, p *erasure.BlobProof) *CelestiaCommitmentProof {
+	id := p.Namespace.ID()
+	rp := newCelestiaRowProof(p)
+	out := &CelestiaCommitmentProof{SubtreeRoots: make([][]byte, len(roots)), SubtreeRootProofs: make([]*CelestiaNMTProof, len(p.Rows)),
+		NamespaceID: id[:], NamespaceVersion: p.Namespace.Version(),
+		RowProof: celestiaTMRowProof{StartRow: rp.StartRow, EndRow: rp.EndRow}}
+	for i := range roots {
+		out.SubtreeRoots[i] = roots[i][:]
+	}
+	for i := range p.Rows {
+		out.SubtreeRootProofs[i] = NewCelestiaNMTProof(&p.Rows[i].Proof)
+		out.RowProof.RowRoots = append(out.RowProof.RowRoots, rp.RowRoots[i])
+		m := rp.Proofs[i]
+		out.RowProof.Proofs = append(out.RowProof.Proofs, &celestiaTMMerkleProof{Total: m.Total, Index: m.Index, LeafHash: m.LeafHash, Aunts: m.Aunts})
 	}
 	return out
 }

@@ -101,6 +101,25 @@ func (b *rpcBlob) GetProof(ctx context.Context, height uint64, ns CelestiaNamesp
 	return out, nil
 }
 
+// GetCommitmentProof proves the blob's commitment to the data root: its
+// subtree roots, their proofs to the row roots (the NMT range proofs of
+// its shares, row by row) and the rows' proofs to the data root.
+func (b *rpcBlob) GetCommitmentProof(ctx context.Context, height uint64, ns CelestiaNamespace, commitment []byte) (*CelestiaCommitmentProof, error) {
+	bl, _, err := b.find(ctx, height, ns.Namespace, commitment)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := da.BlobSubtreeRoots(&bl.Blob)
+	if err != nil {
+		return nil, errors.New(message(err))
+	}
+	p, err := b.s.svc.Blobs.BlobProof(ctx, height, bl.Start, bl.Start+bl.ShareCount())
+	if err != nil {
+		return nil, b.s.rpcError(ctx, err, height)
+	}
+	return NewCelestiaCommitmentProof(roots, p), nil
+}
+
 // Included reports whether proof is the proof of the blob with this
 // commitment at height: false, not an error, for an unknown blob or a
 // proof that differs. Like celestia-node it derives the proof afresh and

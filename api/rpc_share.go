@@ -165,20 +165,16 @@ func (r *rpcShare) GetRange(ctx context.Context, height uint64, start, end int) 
 	if err := checkHeight(height); err != nil {
 		return nil, err
 	}
-	if r.s.svc.Blobs == nil || r.s.svc.Headers == nil {
+	if r.s.svc.Blobs == nil {
 		return nil, errors.New(message(ErrNotServed))
 	}
 	if start < 0 || end <= start {
 		return nil, fmt.Errorf("share: range [%d, %d) is empty or negative", start, end)
 	}
-	h, err := r.s.svc.Headers.Header(ctx, height)
-	if err != nil {
-		return nil, r.s.rpcError(ctx, err, height)
-	}
 	p, err := r.s.svc.Blobs.BlobProof(ctx, height, start, end)
 	if err != nil {
 		return nil, r.s.rpcError(ctx, err, height)
 	}
-	sp := NewCelestiaShareProof(p, h.DataRoot)
+	sp := NewCelestiaShareProof(p)
 	return &CelestiaRangeResult{Shares: sp.Data, Proof: sp}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -218,6 +220,7 @@ func TestRPCGolden(t *testing.T) {
 		{"share", `{"jsonrpc":"2.0","id":19,"method":"share.GetShare","params":[2,0,1]}`},
 		{"namespace_data", `{"jsonrpc":"2.0","id":20,"method":"share.GetNamespaceData","params":[2,"` + nsB64 + `"]}`},
 		{"range", `{"jsonrpc":"2.0","id":21,"method":"share.GetRange","params":[2,1,4]}`},
+		{"commitment_proof", `{"jsonrpc":"2.0","id":26,"method":"blob.GetCommitmentProof","params":[2,"` + nsB64 + `","` + b64(c2[:]) + `"]}`},
 		{"available", `{"jsonrpc":"2.0","id":22,"method":"share.SharesAvailable","params":[2]}`},
 		{"bad_namespace", `{"jsonrpc":"2.0","id":23,"method":"blob.GetAll","params":[2,["` + hex.EncodeToString(ns[:]) + `"]]}`},
 		{"short_namespace", `{"jsonrpc":"2.0","id":25,"method":"blob.GetAll","params":[2,["` + b64(ns[19:]) + `"]]}`},
@@ -496,7 +499,8 @@ func TestRPCProofsVerifyAgainstDataRoot(t *testing.T) {
 	ts, _ := newRPCServer(t, DefaultConfig(), b.services())
 	ns := evNamespace(t, "proofs")
 	var blobs []da.Blob
-	for _, d := range []string{"small", strings.Repeat("spans rows ", 400)} {
+	b.maxK = 32 // room for a blob of 100 shares, whose subtree roots are 2 leaves wide
+	for _, d := range []string{"small", strings.Repeat("spans rows ", 400), strings.Repeat("a hundred shares ", 2800)} {
 		bl, _ := da.NewBlob(ns, []byte(d), 0, nil)
 		blobs = append(blobs, bl)
 	}
@@ -590,12 +594,12 @@ func TestRPCProofsVerifyAgainstDataRoot(t *testing.T) {
 		}
 	}
 
-	// blob.GetProof and share.GetRange: the second blob's shares.
-	shares, err := blobs[1].Shares()
+	// blob.GetProof and share.GetRange: the 100-share blob, over several rows.
+	shares, err := blobs[2].Shares()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := da.CreateCommitment(&blobs[1])
+	c, _ := da.CreateCommitment(&blobs[2])
 	var nmtProofs []CelestiaNMTProof
 	decode(result("blob.GetProof", h, b64(ns[:]), b64(c[:])), &nmtProofs)
 	var got evBlob
@@ -624,41 +628,27 @@ func TestRPCProofsVerifyAgainstDataRoot(t *testing.T) {
 			ShareProofs []CelestiaNMTProof `json:"share_proofs"`
 			NamespaceID []byte             `json:"namespace_id"`
 			RowProof    struct {
-				RowRoots [][]byte `json:"row_roots"`
-				Proofs   []struct {
-					Total    int64    `json:"total"`
-					Index    int64    `json:"index"`
-					LeafHash []byte   `json:"leaf_hash"`
-					Aunts    [][]byte `json:"aunts"`
-				} `json:"proofs"`
-				Root     []byte `json:"root"`
-				StartRow uint32 `json:"start_row"`
-				EndRow   uint32 `json:"end_row"`
+				RowRoots []string     `json:"row_roots"` // uppercase hex
+				Proofs   []tmProofStd `json:"proofs"`
+				StartRow uint32       `json:"start_row"`
+				EndRow   uint32       `json:"end_row"`
 			} `json:"row_proof"`
 			NamespaceVersion uint32 `json:"namespace_version"`
 		} `json:"Proof"`
 	}
 	decode(result("share.GetRange", h, start, start+len(shares)), &rng)
 	sp := rng.Proof
-	if !bytes.Equal(sp.RowProof.Root, want[:]) || int(sp.RowProof.StartRow) != row || int(sp.RowProof.EndRow) != row+len(nmtProofs)-1 ||
+	if int(sp.RowProof.StartRow) != row || int(sp.RowProof.EndRow) != row+len(nmtProofs)-1 ||
 		!bytes.Equal(sp.NamespaceID, ns[1:]) || sp.NamespaceVersion != 0 || len(sp.Data) != len(shares) {
-		t.Fatalf("ShareProof: root %x rows %d-%d namespace %x/%d, %d shares", sp.RowProof.Root, sp.RowProof.StartRow, sp.RowProof.EndRow, sp.NamespaceID, sp.NamespaceVersion, len(sp.Data))
+		t.Fatalf("ShareProof: rows %d-%d namespace %x/%d, %d shares", sp.RowProof.StartRow, sp.RowProof.EndRow, sp.NamespaceID, sp.NamespaceVersion, len(sp.Data))
 	}
 	rest = shares
-	for i, rr := range sp.RowProof.RowRoots {
-		mp := sp.RowProof.Proofs[i]
-		lh := da.MerkleLeafHash(rr)
-		if !bytes.Equal(mp.LeafHash, lh[:]) {
-			t.Fatalf("row proof %d: leaf_hash %x, want the hash of the row root %x", i, mp.LeafHash, lh)
+	for i, hexRoot := range sp.RowProof.RowRoots {
+		rr, err := hex.DecodeString(hexRoot)
+		if err != nil || hexRoot != strings.ToUpper(hexRoot) || len(rr) != da.NMTNodeSize {
+			t.Fatalf("row root %d: %q is not 90 bytes of uppercase hex", i, hexRoot)
 		}
-		cmp := CelestiaMerkleProof{Total: mp.Total, Index: mp.Index, LeafHash: mp.LeafHash, Aunts: mp.Aunts}
-		ep, err := cmp.MerkleProof()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ep.VerifyHash(want, lh); err != nil || int(mp.Index) != row+i || int(mp.Total) != 4*k {
-			t.Fatalf("row proof %d (index %d of %d): %v", i, mp.Index, mp.Total, err)
-		}
+		checkRowProof(t, want, 4*k, row+i, rr, sp.RowProof.Proofs[i].Total, sp.RowProof.Proofs[i].Index, sp.RowProof.Proofs[i].LeafHash, sp.RowProof.Proofs[i].Aunts)
 		p, err := sp.ShareProofs[i].NMTProof()
 		if err != nil {
 			t.Fatal(err)
@@ -669,6 +659,63 @@ func TestRPCProofsVerifyAgainstDataRoot(t *testing.T) {
 			t.Fatalf("share proof %d: %v", i, err)
 		}
 		rest = rest[n:]
+	}
+
+	// blob.GetCommitmentProof: the subtree roots hash to the commitment,
+	// and each row's share range proof, with the subtree roots in place
+	// of the shares, hashes to that row's root.
+	for _, blob := range blobs[1:] {
+		var cp struct {
+			SubtreeRoots      [][]byte           `json:"subtree_roots"`
+			SubtreeRootProofs []CelestiaNMTProof `json:"subtree_root_proofs"`
+			NamespaceID       []byte             `json:"namespace_id"`
+			RowProof          struct {
+				RowRoots [][]byte    `json:"row_roots"`
+				Proofs   []tmProofTM `json:"proofs"`
+				StartRow uint32      `json:"start_row"`
+				EndRow   uint32      `json:"end_row"`
+			} `json:"row_proof"`
+			NamespaceVersion uint8 `json:"namespace_version"`
+		}
+		c, _ := da.CreateCommitment(&blob)
+		shares, _ := blob.Shares()
+		var got evBlob
+		decode(result("blob.Get", h, b64(ns[:]), b64(c[:])), &got)
+		row := got.Index / (2 * k)
+		decode(result("blob.GetCommitmentProof", h, b64(ns[:]), b64(c[:])), &cp)
+		var roots []da.NMTNode
+		for _, r := range cp.SubtreeRoots {
+			roots = append(roots, da.NMTNode(r))
+		}
+		if got := da.CommitmentFromSubtreeRoots(roots); got != c || !bytes.Equal(cp.NamespaceID, ns[1:]) || int(cp.RowProof.StartRow) != row {
+			t.Fatalf("commitment proof: subtree roots commit to %x, want %x; namespace %x, start row %d", got, c, cp.NamespaceID, cp.RowProof.StartRow)
+		}
+		width := da.SubTreeWidth(len(shares), da.SubtreeRootThreshold)
+		for i, sp := range cp.SubtreeRootProofs {
+			p, err := sp.NMTProof()
+			if err != nil {
+				t.Fatal(err)
+			}
+			used, rootGot, err := rootFromSubtrees(p, roots, width, 2*k)
+			if err != nil {
+				t.Fatalf("commitment proof row %d: %v", i, err)
+			}
+			rr := cp.RowProof.RowRoots[i]
+			if !bytes.Equal(rootGot[:], rr) {
+				t.Fatalf("commitment proof row %d: the subtree roots hash to %x, the row root is %x", i, rootGot, rr)
+			}
+			tm := cp.RowProof.Proofs[i]
+			total, _ := strconv.ParseInt(tm.Total, 10, 64)
+			index, _ := strconv.ParseInt(tm.Index, 10, 64)
+			checkRowProof(t, want, 4*k, row+i, rr, total, index, tm.LeafHash, tm.Aunts)
+			roots = roots[used:]
+		}
+		if len(roots) != 0 {
+			t.Fatalf("commitment proof leaves %d subtree roots unproven", len(roots))
+		}
+		if width < 2 && len(shares) > 64 {
+			t.Fatalf("a %d-share blob has subtree width %d", len(shares), width)
+		}
 	}
 
 	// share.GetNamespaceData: the rows whose range holds the namespace,
@@ -700,9 +747,88 @@ func TestRPCProofsVerifyAgainstDataRoot(t *testing.T) {
 		i++
 	}
 	parsed, err := da.BlobsFromShares(all)
-	if i != len(rows) || err != nil || len(parsed) != 2 || !bytes.Equal(parsed[1].Data, blobs[1].Data) {
+	if i != len(rows) || err != nil || len(parsed) != 3 || !bytes.Equal(parsed[2].Data, blobs[2].Data) {
 		t.Fatalf("namespace data: %d of %d rows matched, %d blobs, %v", i, len(rows), len(parsed), err)
 	}
+}
+
+// tmProofStd is CometBFT's merkle.Proof in Go's JSON; tmProofTM is
+// Tendermint's proto Proof in CometBFT's JSON, 64-bit numbers as strings.
+type tmProofStd struct {
+	Total    int64    `json:"total"`
+	Index    int64    `json:"index"`
+	LeafHash []byte   `json:"leaf_hash"`
+	Aunts    [][]byte `json:"aunts"`
+}
+
+type tmProofTM struct {
+	Total    string   `json:"total"`
+	Index    string   `json:"index"`
+	LeafHash []byte   `json:"leaf_hash"`
+	Aunts    [][]byte `json:"aunts"`
+}
+
+// checkRowProof checks a row root's Merkle proof to the data root: its
+// place, its leaf hash, its path.
+func checkRowProof(t *testing.T, dataRoot [32]byte, total, row int, rowRoot []byte, gotTotal, index int64, leafHash []byte, aunts [][]byte) {
+	t.Helper()
+	lh := da.MerkleLeafHash(rowRoot)
+	if !bytes.Equal(leafHash, lh[:]) || int(index) != row || int(gotTotal) != total {
+		t.Fatalf("row %d proof: index %d of %d, leaf_hash %x; want index %d of %d, leaf_hash %x", row, index, gotTotal, leafHash, row, total, lh)
+	}
+	mp := CelestiaMerkleProof{Total: gotTotal, Index: index, LeafHash: leafHash, Aunts: aunts}
+	ep, err := mp.MerkleProof()
+	if err == nil {
+		err = ep.VerifyHash(dataRoot, lh)
+	}
+	if err != nil {
+		t.Fatalf("row %d proof to the data root: %v", row, err)
+	}
+}
+
+// rootFromSubtrees is a row root from an NMT range proof of [Start, End)
+// whose range is given as subtree roots instead of leaves: the range
+// splits into aligned subtrees of at most width leaves, left to right
+// (as nmt's ToLeafRanges does), the proof's nodes fill what lies outside.
+// It returns how many subtree roots the row used.
+func rootFromSubtrees(p erasure.NMTProof, roots []da.NMTNode, width, total int) (int, da.NMTNode, error) {
+	h := da.NewNMTHasher()
+	nodes, used := p.Nodes, 0
+	var walk func(lo, hi int) (da.NMTNode, error)
+	walk = func(lo, hi int) (da.NMTNode, error) {
+		switch {
+		case hi <= p.Start || lo >= p.End:
+			if len(nodes) == 0 {
+				return da.NMTNode{}, errors.New("too few proof nodes")
+			}
+			n := nodes[0]
+			nodes = nodes[1:]
+			return n, nil
+		case lo >= p.Start && hi <= p.End && hi-lo <= width:
+			if used >= len(roots) {
+				return da.NMTNode{}, errors.New("too few subtree roots")
+			}
+			used++
+			return roots[used-1], nil
+		case hi-lo == 1:
+			return da.NMTNode{}, fmt.Errorf("leaf %d is split", lo)
+		}
+		mid := lo + (hi-lo)/2
+		l, err := walk(lo, mid)
+		if err != nil {
+			return l, err
+		}
+		r, err := walk(mid, hi)
+		if err != nil {
+			return r, err
+		}
+		return h.Inner(&l, &r)
+	}
+	root, err := walk(0, total)
+	if err == nil && len(nodes) != 0 {
+		err = fmt.Errorf("%d proof nodes left over", len(nodes))
+	}
+	return used, root, err
 }
 
 // cellLeaves is the leaf list a one-cell NMT proof checks: the cell's
