@@ -2,11 +2,11 @@ package api
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-
-	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	"strings"
 
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/erasure"
@@ -193,11 +193,34 @@ func (p *CelestiaMerkleProof) MerkleProof() (erasure.MerkleProof, error) {
 	return out, nil
 }
 
+// HexBytes are bytes in JSON as uppercase hex, as CometBFT's HexBytes
+// (only consensus imports CometBFT, DESIGN.md §2a).
+type HexBytes []byte
+
+// MarshalJSON writes uppercase hex.
+func (b HexBytes) MarshalJSON() ([]byte, error) {
+	return json.Marshal(strings.ToUpper(hex.EncodeToString(b)))
+}
+
+// UnmarshalJSON reads hex of either case.
+func (b *HexBytes) UnmarshalJSON(raw []byte) error {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return err
+	}
+	v, err := hex.DecodeString(s)
+	if err != nil {
+		return fmt.Errorf("want hex: %w", err)
+	}
+	*b = v
+	return nil
+}
+
 // CelestiaRowProof proves rows StartRow..EndRow (inclusive) to the data
 // root, one Merkle proof per row root, as celestia-core's RowProof: row
 // roots in uppercase hex (CometBFT's HexBytes).
 type CelestiaRowProof struct {
-	RowRoots []cmtbytes.HexBytes    `json:"row_roots"`
+	RowRoots []HexBytes             `json:"row_roots"`
 	Proofs   []*CelestiaMerkleProof `json:"proofs"`
 	StartRow uint32                 `json:"start_row"`
 	EndRow   uint32                 `json:"end_row"`
@@ -233,7 +256,7 @@ func NewCelestiaShareProof(p *erasure.BlobProof) *CelestiaShareProof {
 }
 
 func newCelestiaRowProof(p *erasure.BlobProof) CelestiaRowProof {
-	out := CelestiaRowProof{RowRoots: make([]cmtbytes.HexBytes, len(p.Rows)), Proofs: make([]*CelestiaMerkleProof, len(p.Rows))}
+	out := CelestiaRowProof{RowRoots: make([]HexBytes, len(p.Rows)), Proofs: make([]*CelestiaMerkleProof, len(p.Rows))}
 	for i := range p.Rows {
 		r := &p.Rows[i]
 		out.RowRoots[i] = r.Root[:]
