@@ -79,12 +79,13 @@ func TestPurePackagesStayPure(t *testing.T) {
 // p2p never imports the packages that consume it (DESIGN.md §4).
 func TestImportsPointDown(t *testing.T) {
 	above := map[string][]string{
-		"da":        {"erasure", "sampling", "p2p", "api", "node"},
-		"erasure":   {"sampling", "p2p", "api", "node"},
-		"sampling":  {"p2p", "api", "node"},
-		"p2p":       {"sampling", "api", "node", "consensus"},
-		"api":       {"node", "consensus"},
-		"consensus": {"sampling", "p2p", "api", "node"},
+		"da":         {"erasure", "sampling", "p2p", "api", "node"},
+		"erasure":    {"sampling", "p2p", "api", "node"},
+		"sampling":   {"p2p", "api", "node"},
+		"p2p":        {"sampling", "api", "node", "consensus"},
+		"api":        {"node", "consensus"},
+		"consensus":  {"sampling", "p2p", "api", "node"},
+		"settlement": {"sampling", "p2p", "api", "node", "consensus"},
 	}
 	for pkg, banned := range above {
 		deps := goList(t, "-deps", module+"/"+pkg)
@@ -136,6 +137,29 @@ func TestOnlyConsensusImportsCometBFT(t *testing.T) {
 		for _, imp := range goList(t, "-f", `{{join .Imports " "}}`, pkg) {
 			if strings.HasPrefix(imp, "github.com/cometbft/") {
 				t.Errorf("%s imports %s: only consensus may", pkg, imp)
+			}
+		}
+	}
+}
+
+// go-ethereum stays in the settlement tree (issue 11): only settlement
+// imports it directly, and the core packages do not depend on it even
+// through another package.
+func TestGoEthereumStaysInSettlement(t *testing.T) {
+	for _, pkg := range goList(t, module+"/...") {
+		if pkg == module+"/settlement" || strings.HasPrefix(pkg, module+"/settlement/") {
+			continue
+		}
+		for _, imp := range goList(t, "-f", `{{join .Imports " "}}`, pkg) {
+			if strings.HasPrefix(imp, "github.com/ethereum/") {
+				t.Errorf("%s imports %s: only settlement may", pkg, imp)
+			}
+		}
+	}
+	for _, pkg := range []string{"da", "erasure", "sampling", "p2p", "api", "consensus"} {
+		for _, d := range goList(t, "-deps", module+"/"+pkg) {
+			if strings.HasPrefix(d, "github.com/ethereum/") || d == module+"/settlement" {
+				t.Errorf("%s depends on %s", pkg, d)
 			}
 		}
 	}

@@ -99,11 +99,25 @@ func (s *Server) rpcAuth(next http.Handler) http.Handler {
 func (s *Server) ServeRPC(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var conns sync.WaitGroup // requests, WebSocket connections among them
+	// Requests in flight, WebSocket connections among them. Once closing
+	// is set no request joins conns, so Wait cannot race an Add (a
+	// keep-alive connection may outlive a Shutdown that timed out).
+	var (
+		mu      sync.Mutex
+		closing bool
+		conns   sync.WaitGroup
+	)
 	h := s.RPCHandler()
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			if closing {
+				mu.Unlock()
+				http.Error(w, "the node is stopping", http.StatusServiceUnavailable)
+				return
+			}
 			conns.Add(1)
+			mu.Unlock()
 			defer conns.Done()
 			h.ServeHTTP(w, r)
 		}),
@@ -128,10 +142,33 @@ func (s *Server) ServeRPC(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	// Hijacked WebSocket connections outlive Shutdown: they end with ctx.
+	mu.Lock()
+	closing = true
+	mu.Unlock()
 	cancel()
 	conns.Wait()
-	s.rpcTasks.Wait()
+	s.stopRPCTasks()
 	return err
+}
+
+// goRPC runs f as a subscription's goroutine, unless the server stops.
+func (s *Server) goRPC(f func()) bool {
+	s.rpcMu.Lock()
+	defer s.rpcMu.Unlock()
+	if s.rpcStopped {
+		return false
+	}
+	s.rpcTasks.Go(f)
+	return true
+}
+
+// stopRPCTasks lets no new subscription start and waits for those
+// running, which end with their requests' contexts.
+func (s *Server) stopRPCTasks() {
+	s.rpcMu.Lock()
+	s.rpcStopped = true
+	s.rpcMu.Unlock()
+	s.rpcTasks.Wait()
 }
 
 // rpcError turns a backend error into the text Celestia clients match on

@@ -177,7 +177,7 @@ func (b *rpcBlob) Subscribe(ctx context.Context, ns CelestiaNamespace) (<-chan *
 		return nil, errors.New(message(err))
 	}
 	out := make(chan *CelestiaSubscription, rpcSubscribeBuffer)
-	s.rpcTasks.Go(func() {
+	started := s.goRPC(func() {
 		defer close(out)
 		next := from
 		for ev := range events {
@@ -200,6 +200,9 @@ func (b *rpcBlob) Subscribe(ctx context.Context, ns CelestiaNamespace) (<-chan *
 			}
 		}
 	})
+	if !started {
+		return nil, errors.New("the node is stopping")
+	}
 	return out, nil
 }
 

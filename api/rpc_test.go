@@ -75,7 +75,7 @@ func newRPCServer(t *testing.T, cfg Config, svc Services) (*httptest.Server, *Se
 	t.Cleanup(func() {
 		ts.CloseClientConnections()
 		ts.Close()
-		s.rpcTasks.Wait()
+		s.stopRPCTasks()
 	})
 	return ts, s
 }

@@ -210,8 +210,11 @@ type Server struct {
 	metricsHTTP http.Handler
 	reads       *reads
 	refusals    *refusals
-	// rpcTasks are the JSON-RPC subscriptions' goroutines (rpc.go).
-	rpcTasks sync.WaitGroup
+	// rpcTasks are the JSON-RPC subscriptions' goroutines (rpc.go); once
+	// rpcStopped no new one starts.
+	rpcMu      sync.Mutex
+	rpcStopped bool
+	rpcTasks   sync.WaitGroup
 }
 
 // New builds a server; it starts nothing until Serve.

@@ -16,6 +16,7 @@ import (
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/p2p"
 	"github.com/tartan-da/tartan/sampling"
+	"github.com/tartan-da/tartan/settlement"
 )
 
 // Role is what a node does in the network (DESIGN.md §2).
@@ -402,12 +403,16 @@ func Init(dir string, o InitOptions) error {
 		if err != nil {
 			return err
 		}
+		addr, err := SettlementAddress(dir)
+		if err != nil {
+			return err
+		}
 		if o.Genesis == "" {
 			name := o.Name
 			if name == "" {
 				name = "validator"
 			}
-			g.Validators = []GenesisValidator{{Name: name, PubKey: hex.EncodeToString(id.PubKey), Power: DefaultValidatorPower}}
+			g.Validators = []GenesisValidator{{Name: name, PubKey: hex.EncodeToString(id.PubKey), Power: DefaultValidatorPower, SettlementAddress: addr}}
 		}
 	}
 	if err := g.Save(filepath.Join(dir, GenesisFile)); err != nil {
@@ -428,6 +433,16 @@ func ValidatorIdentity(dir string) (pubKey, nodeID string, err error) {
 		return "", "", err
 	}
 	return hex.EncodeToString(id.PubKey), id.NodeID, nil
+}
+
+// SettlementAddress reads (creating it the first time) the settlement key
+// of the validator in dir and returns its Ethereum address, EIP-55 hex.
+func SettlementAddress(dir string) (string, error) {
+	key, err := settlement.LoadOrCreateKey(filepath.Join(dir, ConsensusDir, settlement.KeyFile))
+	if err != nil {
+		return "", err
+	}
+	return settlement.Address(key).Hex(), nil
 }
 
 // InGenesis reports whether the validator in dir is one of g's.

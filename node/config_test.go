@@ -2,8 +2,10 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tartan-da/tartan/api"
 )
@@ -91,6 +93,61 @@ func TestConfigRPCListen(t *testing.T) {
 			t.Errorf("%q: %v", tc.addr, err)
 		case tc.bad != "" && (!errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.bad)):
 			t.Errorf("%q: %v, want an ErrConfig naming %s", tc.addr, err, tc.bad)
+		}
+	}
+}
+
+// flipCase swaps the case of the first letter of a checksummed address,
+// breaking its EIP-55 checksum.
+func flipCase(a string) string {
+	b := []byte(a)
+	for i := 2; i < len(b); i++ {
+		switch {
+		case b[i] >= 'a' && b[i] <= 'f':
+			b[i] -= 'a' - 'A'
+			return string(b)
+		case b[i] >= 'A' && b[i] <= 'F':
+			b[i] += 'a' - 'A'
+			return string(b)
+		}
+	}
+	return a
+}
+
+// A genesis' settlement addresses are Ethereum addresses (a mixed-case
+// one with its EIP-55 checksum), one per validator; they may be absent.
+func TestGenesisSettlementAddress(t *testing.T) {
+	dir := t.TempDir()
+	addr, err := SettlementAddress(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := SettlementAddress(dir); err != nil || again != addr {
+		t.Fatalf("the settlement key changed: %s then %s (%v)", addr, again, err)
+	}
+	base := Genesis{ChainID: "c", GenesisTime: time.Now().UTC(), BlockTime: Duration(time.Second), MaxSquareWidth: 64}
+	val := func(b byte, a string) GenesisValidator {
+		return GenesisValidator{Name: string('a' + b), PubKey: strings.Repeat(fmt.Sprintf("%02x", b+1), 32), Power: 10, SettlementAddress: a}
+	}
+	for _, tc := range []struct {
+		vals []GenesisValidator
+		bad  string
+	}{
+		{[]GenesisValidator{val(0, addr), val(1, "")}, ""},
+		{[]GenesisValidator{val(0, strings.ToLower(addr))}, ""},
+		{[]GenesisValidator{val(0, addr), val(1, strings.ToLower(addr))}, "shares settlement address"},
+		{[]GenesisValidator{val(0, addr[2:])}, "settlement_address"},
+		{[]GenesisValidator{val(0, flipCase(addr))}, "checksum"},
+		{[]GenesisValidator{val(0, "0x1234")}, "settlement_address"},
+	} {
+		g := base
+		g.Validators = tc.vals
+		err := g.Validate()
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("%+v: %v", tc.vals, err)
+		case tc.bad != "" && (!errors.Is(err, ErrGenesis) || !strings.Contains(err.Error(), tc.bad)):
+			t.Errorf("%+v: %v, want an ErrGenesis naming %s", tc.vals, err, tc.bad)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/settlement"
 )
 
 // Genesis is what every node of a chain agrees on before the first block:
@@ -30,6 +31,10 @@ type GenesisValidator struct {
 	Name   string `json:"name"`
 	PubKey string `json:"pub_key"` // hex ed25519 consensus key
 	Power  int64  `json:"power"`
+	// SettlementAddress is the Ethereum address of the validator's
+	// settlement key (settlement.KeyFile), with which it attests data
+	// roots to Ethereum; a validator without one does not attest.
+	SettlementAddress string `json:"settlement_address,omitempty"`
 }
 
 // ErrGenesis reports a genesis file that cannot be used.
@@ -76,6 +81,17 @@ func (g *Genesis) Validate() error {
 			return fmt.Errorf("%w: validators[%d] (%s) is listed twice", ErrGenesis, i, v.Name)
 		}
 		seen[v.PubKey] = true
+		if v.SettlementAddress == "" {
+			continue
+		}
+		a, err := settlement.ParseAddress(v.SettlementAddress)
+		if err != nil {
+			return fmt.Errorf("%w: validators[%d].settlement_address: %w", ErrGenesis, i, err)
+		}
+		if seen[a.Hex()] {
+			return fmt.Errorf("%w: validators[%d] (%s) shares settlement address %s with another validator", ErrGenesis, i, v.Name, a.Hex())
+		}
+		seen[a.Hex()] = true
 	}
 	_, err := g.Chain()
 	return err
@@ -164,14 +180,14 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 }
 
 // AddValidator adds a validator (its hex ed25519 consensus key, as
-// ValidatorIdentity reads it) to g with power, under name; a key already
-// listed is refused.
-func (g *Genesis) AddValidator(name, pubKey string, power int64) error {
+// ValidatorIdentity reads it, and its settlement address or "") to g with
+// power, under name; a key already listed is refused.
+func (g *Genesis) AddValidator(name, pubKey, settlementAddr string, power int64) error {
 	for _, v := range g.Validators {
 		if strings.EqualFold(v.PubKey, pubKey) {
 			return fmt.Errorf("%w: validator %s is already listed as %q", ErrGenesis, pubKey, v.Name)
 		}
 	}
-	g.Validators = append(g.Validators, GenesisValidator{Name: name, PubKey: strings.ToLower(pubKey), Power: power})
+	g.Validators = append(g.Validators, GenesisValidator{Name: name, PubKey: strings.ToLower(pubKey), Power: power, SettlementAddress: settlementAddr})
 	return g.Validate()
 }

@@ -217,7 +217,11 @@ func TestFourValidatorsAndALightNode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := g.AddValidator(fmt.Sprintf("v%d", i), pk, DefaultValidatorPower); err != nil {
+		addr, err := SettlementAddress(dirs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.AddValidator(fmt.Sprintf("v%d", i), pk, addr, DefaultValidatorPower); err != nil {
 			t.Fatal(err)
 		}
 		ids[i], ports[i] = id, freePort(t)

@@ -256,7 +256,11 @@ func prepareDevnet(e *env, nodes []*devnetNode, validators int, blockTime time.D
 			if err != nil {
 				return err
 			}
-			genesis.Validators = append(genesis.Validators, node.GenesisValidator{Name: d.name, PubKey: pk, Power: node.DefaultValidatorPower})
+			addr, err := node.SettlementAddress(d.dir)
+			if err != nil {
+				return err
+			}
+			genesis.Validators = append(genesis.Validators, node.GenesisValidator{Name: d.name, PubKey: pk, Power: node.DefaultValidatorPower, SettlementAddress: addr})
 		}
 		for _, d := range nodes[:validators] {
 			if err := genesis.Save(filepath.Join(d.dir, node.GenesisFile)); err != nil {

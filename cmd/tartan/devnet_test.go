@@ -91,6 +91,7 @@ next:
 }
 
 type devnetProc struct {
+	dir            string // --dir, when given
 	cmd            *exec.Cmd
 	stdout, stderr *lockedBuffer
 	done           chan struct{} // closed when cmd.Wait returned
@@ -105,6 +106,11 @@ func startDevnetProc(t *testing.T, args ...string) *devnetProc {
 	}
 	p := &devnetProc{cmd: exec.Command(self, append([]string{"devnet"}, args...)...),
 		stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	for i, a := range args[:max(len(args)-1, 0)] {
+		if a == "--dir" {
+			p.dir = args[i+1]
+		}
+	}
 	p.cmd.Env = append(os.Environ(), runMainEnv+"=1")
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -128,6 +134,30 @@ func startDevnetProc(t *testing.T, args ...string) *devnetProc {
 	return p
 }
 
+// crashLogs is what the nodes' logs say after a panic or a fatal error,
+// for a test that fails because a node did not stop cleanly: t.TempDir
+// is gone by the time anyone could read them.
+func (p *devnetProc) crashLogs() string {
+	logs, _ := filepath.Glob(filepath.Join(p.dir, "*", devnetLogFile))
+	var out strings.Builder
+	for _, path := range logs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		text := string(b)
+		i := strings.Index(text, "panic:")
+		if j := strings.Index(text, "fatal error:"); i < 0 || (j >= 0 && j < i) {
+			i = j
+		}
+		if i < 0 {
+			continue
+		}
+		fmt.Fprintf(&out, "\n%s:\n%s", path, text[i:min(len(text), i+6000)])
+	}
+	return out.String()
+}
+
 // stop sends SIGTERM and wants a clean exit within a few seconds.
 func (p *devnetProc) stop(t *testing.T) {
 	t.Helper()
@@ -141,7 +171,7 @@ func (p *devnetProc) stop(t *testing.T) {
 		t.Fatalf("devnet still running 8s after SIGTERM; stderr:\n%s", p.stderr)
 	}
 	if p.waitErr != nil {
-		t.Fatalf("devnet exited with %v after SIGTERM; stderr:\n%s", p.waitErr, p.stderr)
+		t.Fatalf("devnet exited with %v after SIGTERM; stderr:\n%s%s", p.waitErr, p.stderr, p.crashLogs())
 	}
 	t.Logf("devnet stopped in %s", time.Since(start).Round(time.Millisecond))
 }

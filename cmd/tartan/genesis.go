@@ -8,7 +8,7 @@ import (
 	"github.com/tartan-da/tartan/node"
 )
 
-const genesisUsage = "usage: tartan genesis add-validator --genesis FILE (--dir D | --pub-key HEX) [--name N] [--power 10]"
+const genesisUsage = "usage: tartan genesis add-validator --genesis FILE (--dir D | --pub-key HEX [--settlement-address 0x…]) [--name N] [--power 10]"
 
 // runGenesis: tartan genesis add-validator. It adds the validator whose
 // directory is --dir to a genesis file, so that several validators can
@@ -27,6 +27,7 @@ func runGenesis(_ context.Context, e *env, args []string) error {
 	file := fs.String("genesis", "", "the genesis file to extend (rewritten in place)")
 	dir := fs.String("dir", "", "the directory of a validator made by tartan init --role validator")
 	pubKey := fs.String("pub-key", "", "instead of --dir: the validator's pub_key as its tartan init printed it (64 hex)")
+	settlementAddr := fs.String("settlement-address", "", "with --pub-key: the validator's settlement_address as its tartan init printed it (0x…)")
 	name := fs.String("name", "", "the validator's name (default: the directory's name)")
 	power := fs.Int64("power", node.DefaultValidatorPower, "the validator's voting power")
 	if err := parseFlags(e, fs, genesisUsage, args[1:]); err != nil {
@@ -44,6 +45,12 @@ func runGenesis(_ context.Context, e *env, args []string) error {
 			return err
 		}
 		*pubKey = pk
+		if *settlementAddr != "" {
+			return usageErr("--settlement-address goes with --pub-key; with --dir it is read from the directory")
+		}
+		if *settlementAddr, err = node.SettlementAddress(*dir); err != nil {
+			return err
+		}
 		if *name == "" {
 			*name = filepath.Base(*dir)
 		}
@@ -55,7 +62,7 @@ func runGenesis(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := g.AddValidator(*name, *pubKey, *power); err != nil {
+	if err := g.AddValidator(*name, *pubKey, *settlementAddr, *power); err != nil {
 		return err
 	}
 	if err := g.Save(*file); err != nil {

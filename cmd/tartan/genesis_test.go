@@ -32,8 +32,12 @@ func TestGenesisAddValidator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr2, err := node.SettlementAddress(v2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	g, err := node.LoadGenesis(genesis)
-	if err != nil || len(g.Validators) != 2 || g.Validators[1] != (node.GenesisValidator{Name: "v2", PubKey: pk2, Power: node.DefaultValidatorPower}) {
+	if err != nil || len(g.Validators) != 2 || g.Validators[1] != (node.GenesisValidator{Name: "v2", PubKey: pk2, Power: node.DefaultValidatorPower, SettlementAddress: addr2}) {
 		t.Fatalf("genesis after add: %+v %v", g, err)
 	}
 	if in, err := g.InGenesis(v2); err != nil || !in {
@@ -48,10 +52,16 @@ func TestGenesisAddValidator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runCLI(t, "", "genesis", "add-validator", "--genesis", genesis, "--pub-key", pk3, "--name", "third", "--power", "30"); code != 0 {
+	addr3, _ := node.SettlementAddress(v3)
+	if code, _, errs := runCLI(t, "", "genesis", "add-validator", "--genesis", genesis, "--pub-key", pk3, "--name", "third", "--power", "30",
+		"--settlement-address", addr2); code == 0 || !strings.Contains(errs, "settlement address") {
+		t.Fatalf("a settlement address already listed: exit %d %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "genesis", "add-validator", "--genesis", genesis, "--pub-key", pk3, "--name", "third", "--power", "30",
+		"--settlement-address", addr3); code != 0 {
 		t.Fatalf("add v3 by key: %s", errs)
 	}
-	if g, err := node.LoadGenesis(genesis); err != nil || len(g.Validators) != 3 || g.Validators[2] != (node.GenesisValidator{Name: "third", PubKey: pk3, Power: 30}) {
+	if g, err := node.LoadGenesis(genesis); err != nil || len(g.Validators) != 3 || g.Validators[2] != (node.GenesisValidator{Name: "third", PubKey: pk3, Power: 30, SettlementAddress: addr3}) {
 		t.Fatalf("genesis after adding by key: %+v %v", g, err)
 	}
 

@@ -21,6 +21,7 @@ import (
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/node"
 	"github.com/tartan-da/tartan/p2p"
+	"github.com/tartan-da/tartan/settlement"
 )
 
 const (
@@ -206,7 +207,12 @@ func runInit(_ context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(w, "  consensus keys %s (keep them secret)\n", filepath.Join(*dir, node.ConsensusDir, "config"))
+		addr, err := node.SettlementAddress(*dir)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(w, "  validator pub_key %s\n", pk)
+		fmt.Fprintf(w, "  settlement_address %s (its key: %s)\n", addr, filepath.Join(*dir, node.ConsensusDir, settlement.KeyFile))
 		fmt.Fprintf(w, "  consensus peer   %s@%s (for the other validators' --consensus-peers)\n", nodeID, cfg.ConsensusListen)
 		if *genesis == "" {
 			fmt.Fprintf(w, "a new chain with this validator alone; add others with: tartan genesis add-validator --genesis %s --dir OTHER\n",

@@ -16,6 +16,7 @@ import (
 	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/node"
+	"github.com/tartan-da/tartan/settlement"
 )
 
 // oneLine fails unless a failed command said exactly one line on stderr.
@@ -73,8 +74,14 @@ func TestInitValidatorThenFullAndLight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.ChainID != "cli-test" || g.BlockTime.D() != 250*time.Millisecond || g.MaxSquareWidth != 64 ||
-		len(g.Validators) != 1 || g.Validators[0] != (node.GenesisValidator{Name: "validator", PubKey: pk, Power: node.DefaultValidatorPower}) {
+	// The settlement key is made with the CometBFT keys, private, and
+	// its address is in the genesis and in what init printed.
+	addr, err := node.SettlementAddress(pdir)
+	if err != nil || !strings.Contains(out, "settlement_address "+addr) || permOf(t, filepath.Join(pdir, node.ConsensusDir, settlement.KeyFile)) != 0o600 {
+		t.Fatalf("settlement address %s (%v) not printed, or its key not private:\n%s", addr, err, out)
+	}
+	if g.ChainID != "cli-test" || g.BlockTime.D() != 250*time.Millisecond || g.MaxSquareWidth != 64 || len(g.Validators) != 1 ||
+		g.Validators[0] != (node.GenesisValidator{Name: "validator", PubKey: pk, Power: node.DefaultValidatorPower, SettlementAddress: addr}) {
 		t.Fatalf("genesis %+v does not hold the flags and this validator", g)
 	}
 	cfg, err := node.LoadConfig(pdir)
