@@ -424,19 +424,21 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		Proof *NamespaceProofJSON `json:"proof"`
 	}{})
 	for name, typ := range map[string]reflect.Type{
-		"NodeInfo":            reflect.TypeFor[NodeInfo](),
-		"Header":              reflect.TypeFor[HeaderJSON](),
-		"DAH":                 reflect.TypeFor[DAHJSON](),
-		"NMTProof":            reflect.TypeFor[NMTProofJSON](),
-		"RootProof":           reflect.TypeFor[RootProofJSON](),
-		"RowProof":            reflect.TypeFor[RowProofJSON](),
-		"NamespaceProof":      reflect.TypeFor[NamespaceProofJSON](),
-		"Blob":                reflect.TypeFor[BlobJSON](),
-		"Blobs":               reflect.TypeFor[BlobsJSON](),
-		"BlobProof":           reflect.TypeFor[BlobProofJSON](),
-		"SubmitResult":        reflect.TypeFor[SubmitResult](),
-		"HeightAvailability":  reflect.TypeFor[HeightAvailability](),
-		"AvailabilitySummary": reflect.TypeFor[AvailabilitySummary](),
+		"NodeInfo":             reflect.TypeFor[NodeInfo](),
+		"Header":               reflect.TypeFor[HeaderJSON](),
+		"DAH":                  reflect.TypeFor[DAHJSON](),
+		"NMTProof":             reflect.TypeFor[NMTProofJSON](),
+		"RootProof":            reflect.TypeFor[RootProofJSON](),
+		"RowProof":             reflect.TypeFor[RowProofJSON](),
+		"NamespaceProof":       reflect.TypeFor[NamespaceProofJSON](),
+		"Blob":                 reflect.TypeFor[BlobJSON](),
+		"Blobs":                reflect.TypeFor[BlobsJSON](),
+		"BlobProof":            reflect.TypeFor[BlobProofJSON](),
+		"SubmitResult":         reflect.TypeFor[SubmitResult](),
+		"HeightAvailability":   reflect.TypeFor[HeightAvailability](),
+		"AvailabilitySummary":  reflect.TypeFor[AvailabilitySummary](),
+		"SettlementCommitment": reflect.TypeFor[SettlementCommitment](),
+		"TupleProof":           reflect.TypeFor[TupleProof](),
 	} {
 		all, always := jsonFields(typ)
 		props, required := schemaFields(t, doc, node(t, schemas, name))

@@ -95,6 +95,9 @@ type Services struct {
 	Shares       Shares
 	Blobs        Blobs
 	Availability Availability
+	// Settlement is nil when the chain's genesis has no settlement
+	// parameters (settlement.go).
+	Settlement Settlement
 	// Metrics are served at GET /metrics and count every request; nil
 	// makes the server its own (node passes the ones it updates).
 	Metrics *Metrics

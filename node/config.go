@@ -442,7 +442,7 @@ func SettlementAddress(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return settlement.Address(key).Hex(), nil
+	return settlement.AddressOf(key).Hex(), nil
 }
 
 // InGenesis reports whether the validator in dir is one of g's.

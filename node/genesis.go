@@ -24,6 +24,41 @@ type Genesis struct {
 	BlockTime      Duration           `json:"block_time"`
 	MaxSquareWidth int                `json:"max_square_width"`
 	Validators     []GenesisValidator `json:"validators"`
+	// Settlement, when set, has the validators attest ranges of data
+	// roots to an oracle contract on Ethereum (attest.go).
+	Settlement *GenesisSettlement `json:"settlement,omitempty"`
+}
+
+// GenesisSettlement are a chain's settlement parameters: the EVM chain
+// and oracle contract the attestations are signed for (their EIP-712
+// domain), and how many heights each covers.
+type GenesisSettlement struct {
+	EVMChainID uint64 `json:"evm_chain_id"`
+	Oracle     string `json:"oracle"`
+	// Window is the heights per commitment; zero means
+	// settlement.DefaultWindow.
+	Window uint64 `json:"window,omitempty"`
+}
+
+// SettlementParams are the genesis' settlement parameters; ok is false
+// when it has none.
+func (g *Genesis) SettlementParams() (p settlement.Params, ok bool, err error) {
+	s := g.Settlement
+	if s == nil {
+		return p, false, nil
+	}
+	oracle, err := settlement.ParseAddress(s.Oracle)
+	if err != nil {
+		return p, false, fmt.Errorf("%w: settlement.oracle: %w", ErrGenesis, err)
+	}
+	p = settlement.Params{Domain: settlement.Domain{ChainID: g.ChainID, EVMChainID: s.EVMChainID, Oracle: oracle}, Window: s.Window}
+	if p.Window == 0 {
+		p.Window = settlement.DefaultWindow
+	}
+	if err := p.Validate(); err != nil {
+		return p, false, fmt.Errorf("%w: settlement.window: %w", ErrGenesis, err)
+	}
+	return p, true, nil
 }
 
 // GenesisValidator is one validator and its voting power.
@@ -92,6 +127,9 @@ func (g *Genesis) Validate() error {
 			return fmt.Errorf("%w: validators[%d] (%s) shares settlement address %s with another validator", ErrGenesis, i, v.Name, a.Hex())
 		}
 		seen[a.Hex()] = true
+	}
+	if _, _, err := g.SettlementParams(); err != nil {
+		return err
 	}
 	_, err := g.Chain()
 	return err

@@ -100,6 +100,9 @@ type Node struct {
 	events  *eventLog
 	// fraud holds the bad-encoding proofs and the fraud topic (fraud.go).
 	fraud *fraudState
+	// attest holds the attestations to Ethereum (attest.go); nil when the
+	// genesis has no settlement parameters.
+	attest *attestState
 	// repairs spaces out the square loop's repairs from held samples
 	// (repair.go); only that loop touches it.
 	repairs repairBackoff
@@ -197,6 +200,9 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if err := n.initFraud(ctx); err != nil {
 		return fail(err)
 	}
+	if err := n.initAttest(ctx); err != nil {
+		return fail(err)
+	}
 	n.host.ServeHeaders(headerSource{n.store, n.chain.verify})
 	n.serveProtocols()
 	if err := n.initAvailability(); err != nil {
@@ -261,6 +267,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run("peers", n.peersLoop)
 	run("metrics", n.metricsLoop)
 	run("fraud sync", n.fraudSyncLoop)
+	run("attest", n.attestLoop)
 	roles := func() {
 		run("availability", n.availLoop)
 		switch n.cfg.Role {

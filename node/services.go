@@ -19,8 +19,12 @@ import (
 // the API's sentinels here, so api never sees store or p2p errors.
 
 func (n *Node) services() api.Services {
-	return api.Services{Node: nodeInfo{n}, Headers: headerService{n}, Shares: shareService{n}, Blobs: blobService{n}, Metrics: n.metrics,
+	svc := api.Services{Node: nodeInfo{n}, Headers: headerService{n}, Shares: shareService{n}, Blobs: blobService{n}, Metrics: n.metrics,
 		Availability: availabilityService{n}}
+	if n.attest != nil {
+		svc.Settlement = settlementService{n}
+	}
+	return svc
 }
 
 type nodeInfo struct{ n *Node }

@@ -3,7 +3,9 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,7 +21,10 @@ import (
 	"time"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
+	"github.com/tartan-da/tartan/p2p"
+	"github.com/tartan-da/tartan/settlement"
 )
 
 // startNode inits and runs one node in a temp dir; it stops when the test
@@ -226,6 +231,8 @@ func TestFourValidatorsAndALightNode(t *testing.T) {
 		}
 		ids[i], ports[i] = id, freePort(t)
 	}
+	// Attest every 3 heights, for an oracle on a dev chain.
+	g.Settlement = &GenesisSettlement{EVMChainID: 1337, Oracle: "0x5FbDB2315678afecb367f032d93F642f64180aa3", Window: 3}
 	genesis := filepath.Join(root, GenesisFile)
 	if err := g.Save(genesis); err != nil {
 		t.Fatal(err)
@@ -345,6 +352,102 @@ func TestFourValidatorsAndALightNode(t *testing.T) {
 				t.Errorf("%s %s banned honest %s %s", a.cfg.Role, a.dir, b.cfg.Role, b.dir)
 			}
 		}
+	}
+	checkAttestations(t, g, vals, light, target)
+}
+
+// checkAttestations: every validator attests every range below the head;
+// the light node holds and serves the four signatures, each by the
+// validator it names, over the tuple root of the headers it holds, and
+// proves each height's tuple to it; forged attestations are refused.
+func checkAttestations(t *testing.T, g *Genesis, vals []*Node, light *Node, target uint64) {
+	t.Helper()
+	params, _, err := g.SettlementParams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := params.NonceOf(target) - 1 // wholly below target
+	var c api.SettlementCommitment
+	waitFor(t, 20*time.Second, fmt.Sprintf("nonce %d attested by every validator on the light node", last), func() bool {
+		return httpJSON(t, "GET", url(light, fmt.Sprintf("/v1/settlement/commitments/%d", last)), nil, &c) == 200 && len(c.Signatures) == len(vals)
+	}, func() string { return httpBody(t, url(light, fmt.Sprintf("/v1/settlement/commitments/%d", last))) })
+	start, end := params.Range(last)
+	if c.Start != start || c.End != end || !c.Attested || c.SignedPower != c.TotalPower || c.TotalPower != int64(len(vals))*DefaultValidatorPower {
+		t.Fatalf("commitment %d: %+v", last, c)
+	}
+	root, err := hex.DecodeString(strings.TrimPrefix(c.TupleRoot, "0x"))
+	if err != nil || len(root) != 32 {
+		t.Fatalf("tuple root %q", c.TupleRoot)
+	}
+	for _, sg := range c.Signatures {
+		sig, _ := hex.DecodeString(strings.TrimPrefix(sg.Signature, "0x"))
+		who, err := params.Signer(settlement.Commitment{Nonce: last, Start: start, End: end, TupleRoot: [32]byte(root)}, sig)
+		if err != nil || who.Hex() != sg.Address || !slices.ContainsFunc(g.Validators, func(v GenesisValidator) bool {
+			return v.Name == sg.Validator && v.SettlementAddress == sg.Address
+		}) {
+			t.Fatalf("signature of %s (%s): recovers %s, %v", sg.Validator, sg.Address, who.Hex(), err)
+		}
+	}
+	var at api.SettlementCommitment
+	if code := httpJSON(t, "GET", url(vals[2], fmt.Sprintf("/v1/settlement/commitments?height=%d", end-1)), nil, &at); code != 200 || at.Nonce != last || at.TupleRoot != c.TupleRoot {
+		t.Fatalf("the commitment at height %d from validator 2: status %d, %+v", end-1, code, at)
+	}
+	ctx := context.Background()
+	for h := start; h < end; h++ {
+		var tp api.TupleProof
+		if code := httpJSON(t, "GET", url(light, fmt.Sprintf("/v1/settlement/tuple-proof/%d", h)), nil, &tp); code != 200 {
+			t.Fatalf("tuple proof of %d: status %d", h, code)
+		}
+		hdr, err := light.chain.Header(ctx, h)
+		if err != nil || tp.DataRoot != "0x"+hex.EncodeToString(hdr.DataRoot[:]) || tp.TupleRoot != c.TupleRoot || tp.Proof.Key != h-start || tp.Proof.NumLeaves != end-start {
+			t.Fatalf("tuple proof of %d: %+v (%v)", h, tp, err)
+		}
+		p := erasure.MerkleProof{Index: int(tp.Proof.Key), Total: int(tp.Proof.NumLeaves)}
+		for _, sn := range tp.Proof.SideNodes {
+			b, _ := hex.DecodeString(strings.TrimPrefix(sn, "0x"))
+			p.Aunts = append(p.Aunts, [32]byte(b))
+		}
+		if err := settlement.VerifyTuple([32]byte(root), settlement.Tuple{Height: h, DataRoot: hdr.DataRoot}, &p); err != nil {
+			t.Fatalf("tuple proof of %d: %v", h, err)
+		}
+	}
+	if code := httpJSON(t, "GET", url(light, fmt.Sprintf("/v1/settlement/commitments/%d", params.NonceOf(target)+1000)), nil, nil); code != 404 {
+		t.Fatalf("a commitment far above the head: status %d, want 404", code)
+	}
+
+	// Forgeries, judged by a node as gossip would have them judged: a
+	// signer outside the set, a validator's signature over a wrong root or
+	// for another nonce's range.
+	stranger, err := settlement.LoadOrCreateKey(filepath.Join(t.TempDir(), settlement.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v0key, err := settlement.LoadOrCreateKey(filepath.Join(vals[0].dir, ConsensusDir, settlement.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := settlement.Commitment{Nonce: last, Start: start, End: end, TupleRoot: [32]byte(root)}
+	for name, tc := range map[string]struct {
+		key *ecdsa.PrivateKey
+		c   settlement.Commitment
+	}{
+		"stranger":    {stranger, good},
+		"wrong root":  {v0key, settlement.Commitment{Nonce: last, Start: start, End: end, TupleRoot: [32]byte{1}}},
+		"wrong range": {v0key, settlement.Commitment{Nonce: last, Start: start, End: end + 1, TupleRoot: [32]byte(root)}},
+	} {
+		sig, err := params.Sign(tc.key, tc.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := (&settlement.Attestation{Commitment: tc.c, Signature: sig}).MarshalBinary()
+		if got := light.validateAttestation(ctx, "", b); got != p2p.Reject {
+			t.Fatalf("%s: %v, want Reject", name, got)
+		}
+	}
+	sig, _ := params.Sign(v0key, good)
+	b, _ := (&settlement.Attestation{Commitment: good, Signature: sig}).MarshalBinary()
+	if got := light.validateAttestation(ctx, "", b); got != p2p.Ignore {
+		t.Fatalf("an attestation held already: %v, want Ignore", got)
 	}
 }
 

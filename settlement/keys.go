@@ -69,8 +69,8 @@ func writeKey(path string, key *ecdsa.PrivateKey) error {
 	return nil
 }
 
-// Address is the Ethereum address of key.
-func Address(key *ecdsa.PrivateKey) common.Address { return crypto.PubkeyToAddress(key.PublicKey) }
+// AddressOf is the Ethereum address of key.
+func AddressOf(key *ecdsa.PrivateKey) Address { return crypto.PubkeyToAddress(key.PublicKey) }
 
 // ParseAddress reads a 0x-prefixed hex address; a mixed-case one must
 // carry a correct EIP-55 checksum.

@@ -65,8 +65,8 @@ func TestSignAndRecover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := testDomain.Signer(c, sig); err != nil || got != Address(key) {
-		t.Fatalf("signer %s (%v), want %s", got, err, Address(key))
+	if got, err := testDomain.Signer(c, sig); err != nil || got != AddressOf(key) {
+		t.Fatalf("signer %s (%v), want %s", got, err, AddressOf(key))
 	}
 	// The signature names another signer (or none) for any other
 	// commitment or domain: nonce, range, root, chain, contract.
@@ -82,7 +82,7 @@ func TestSignAndRecover(t *testing.T) {
 		{Domain{ChainID: testDomain.ChainID, EVMChainID: testDomain.EVMChainID}, c},
 	}
 	for i, o := range others {
-		if got, err := o.d.Signer(o.c, sig); err == nil && got == Address(key) {
+		if got, err := o.d.Signer(o.c, sig); err == nil && got == AddressOf(key) {
 			t.Fatalf("case %d: the signature also passes for %+v under %+v", i, o.c, o.d)
 		}
 	}
@@ -187,8 +187,8 @@ func TestKeyFile(t *testing.T) {
 		t.Fatalf("key file mode %v (%v), want 0600", st.Mode().Perm(), err)
 	}
 	k2, err := LoadOrCreateKey(path)
-	if err != nil || Address(k1) != Address(k2) {
-		t.Fatalf("reloaded key %s (%v), want %s", Address(k2), err, Address(k1))
+	if err != nil || AddressOf(k1) != AddressOf(k2) {
+		t.Fatalf("reloaded key %s (%v), want %s", AddressOf(k2), err, AddressOf(k1))
 	}
 	if err := os.WriteFile(path, []byte("not a key\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -229,5 +229,64 @@ func FuzzSigner(f *testing.F) {
 		if len(sig) != SignatureSize || s.Cmp(new(big.Int).Rsh(crypto.S256().Params().N, 1)) > 0 {
 			t.Fatalf("accepted a non-canonical signature %x", sig)
 		}
+	})
+}
+
+func TestAttestationEncoding(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	p := Params{Domain: testDomain, Window: 100}
+	start, end := p.Range(3)
+	if start != 201 || end != 301 || p.NonceOf(201) != 3 || p.NonceOf(300) != 3 || p.NonceOf(301) != 4 || p.NonceOf(1) != 1 {
+		t.Fatalf("nonce 3 covers [%d, %d); heights 201, 300, 301, 1 have nonces %d %d %d %d", start, end, p.NonceOf(201), p.NonceOf(300), p.NonceOf(301), p.NonceOf(1))
+	}
+	c := Commitment{Nonce: 3, Start: start, End: end, TupleRoot: sha256.Sum256([]byte("r"))}
+	sig, _ := p.Sign(key, c)
+	a := Attestation{Commitment: c, Signature: sig}
+	b, err := a.MarshalBinary()
+	if err != nil || len(b) != AttestationSize {
+		t.Fatalf("%d bytes, %v", len(b), err)
+	}
+	var back Attestation
+	if err := back.UnmarshalBinary(b); err != nil || back.Commitment != c || !bytes.Equal(back.Signature, sig) {
+		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+	if who, err := p.Signer(back.Commitment, back.Signature); err != nil || who != AddressOf(key) {
+		t.Fatalf("signer %s, %v", who, err)
+	}
+	for name, mut := range map[string]func([]byte) []byte{
+		"short":    func(b []byte) []byte { return b[:len(b)-1] },
+		"long":     func(b []byte) []byte { return append(b, 0) },
+		"nonce 0":  func(b []byte) []byte { clear(b[:8]); return b },
+		"empty":    func(b []byte) []byte { copy(b[16:24], b[8:16]); return b },
+		"too wide": func(b []byte) []byte { binary.BigEndian.PutUint64(b[16:], 201+MaxWindow+1); return b },
+		"reversed": func(b []byte) []byte { binary.BigEndian.PutUint64(b[16:], 100); return b },
+		"height 0": func(b []byte) []byte { clear(b[8:16]); return b },
+	} {
+		if err := new(Attestation).UnmarshalBinary(mut(append([]byte(nil), b...))); !errors.Is(err, ErrEncoding) {
+			t.Fatalf("%s: %v, want ErrEncoding", name, err)
+		}
+	}
+	if (Params{Domain: testDomain}).Validate() == nil || (Params{Window: MaxWindow + 1}).Validate() == nil || p.Validate() != nil {
+		t.Fatal("window bounds not enforced")
+	}
+}
+
+func FuzzAttestation(f *testing.F) {
+	key, _ := crypto.GenerateKey()
+	c := Commitment{Nonce: 1, Start: 1, End: 101}
+	sig, _ := testDomain.Sign(key, c)
+	good, _ := (&Attestation{Commitment: c, Signature: sig}).MarshalBinary()
+	f.Add(good)
+	f.Add(make([]byte, AttestationSize))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var a Attestation
+		if err := a.UnmarshalBinary(b); err != nil {
+			return
+		}
+		again, err := a.MarshalBinary()
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("re-encoding differs: %x vs %x (%v)", again, b, err)
+		}
+		_, _ = testDomain.Signer(a.Commitment, a.Signature) // must not panic
 	})
 }

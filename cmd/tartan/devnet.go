@@ -35,10 +35,15 @@ const (
 	devnetP2POffset       = 100
 	devnetConsensusOffset = 200
 	devnetRPCOffset       = 300
-	devnetMaxNodes        = devnetP2POffset
-	devnetChainID         = "devnet"
-	devnetFile            = "devnet.json"
-	devnetLogFile         = "node.log"
+	// Settlement on a devnet: geth --dev's chain id, and until an oracle
+	// is deployed for it the zero address as the oracle.
+	devnetEVMChainID       = 1337
+	devnetOracle           = "0x0000000000000000000000000000000000000000"
+	devnetSettlementWindow = 10
+	devnetMaxNodes         = devnetP2POffset
+	devnetChainID          = "devnet"
+	devnetFile             = "devnet.json"
+	devnetLogFile          = "node.log"
 	// How long nodes get to answer /health, and to stop after SIGTERM.
 	devnetReadyTimeout = 60 * time.Second
 	devnetStopTimeout  = 10 * time.Second
@@ -244,7 +249,11 @@ func prepareDevnet(e *env, nodes []*devnetNode, validators int, blockTime time.D
 			}
 		}
 		now := time.Now()
-		genesis = &node.Genesis{ChainID: devnetChainID, GenesisTime: now.UTC(), BlockTime: node.Duration(blockTime), MaxSquareWidth: maxSquare}
+		genesis = &node.Genesis{ChainID: devnetChainID, GenesisTime: now.UTC(), BlockTime: node.Duration(blockTime), MaxSquareWidth: maxSquare,
+			// The validators attest every devnetSettlementWindow heights
+			// for a dev chain's oracle (geth --dev's chain id), so the
+			// settlement routes have something to show.
+			Settlement: &node.GenesisSettlement{EVMChainID: devnetEVMChainID, Oracle: devnetOracle, Window: devnetSettlementWindow}}
 		for i, d := range nodes[:validators] {
 			cfg := node.DefaultConfig(d.role)
 			o := node.InitOptions{Role: d.role, Config: &cfg, Now: now, ChainID: devnetChainID, BlockTime: blockTime, MaxSquareWidth: maxSquare, Name: d.name}
