@@ -34,12 +34,16 @@ const (
 	// CommitmentType is the signed struct: a range [startBlock, endBlock)
 	// of the Tartan chain tartanChainId and its tuple root.
 	CommitmentType = "DataCommitment(string tartanChainId,uint256 nonce,uint64 startBlock,uint64 endBlock,bytes32 dataCommitment)"
-	domainType     = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+	// AttesterSetType is the signed struct of an attester set change: the
+	// set's nonce and keccak256(abi.encode(attesters)).
+	AttesterSetType = "AttesterSet(string tartanChainId,uint256 setNonce,bytes32 attestersHash)"
+	domainType      = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 )
 
 var (
-	domainTypeHash     = crypto.Keccak256Hash([]byte(domainType))
-	commitmentTypeHash = crypto.Keccak256Hash([]byte(CommitmentType))
+	domainTypeHash      = crypto.Keccak256Hash([]byte(domainType))
+	commitmentTypeHash  = crypto.Keccak256Hash([]byte(CommitmentType))
+	attesterSetTypeHash = crypto.Keccak256Hash([]byte(AttesterSetType))
 )
 
 // word is v as a 32-byte big-endian ABI word.
@@ -60,13 +64,25 @@ func (d Domain) Digest(c Commitment) [32]byte {
 	return crypto.Keccak256Hash([]byte{0x19, 0x01}, sep[:], structHash[:])
 }
 
+// AttesterSetDigest is the EIP-712 hash the current attesters sign to
+// replace their set with the one hashing to attestersHash.
+func (d Domain) AttesterSetDigest(setNonce uint64, attestersHash [32]byte) [32]byte {
+	sep := d.Separator()
+	structHash := crypto.Keccak256Hash(attesterSetTypeHash[:], crypto.Keccak256([]byte(d.ChainID)), word(setNonce), attestersHash[:])
+	return crypto.Keccak256Hash([]byte{0x19, 0x01}, sep[:], structHash[:])
+}
+
 // SignatureSize is r ‖ s ‖ v.
 const SignatureSize = 65
 
 // Sign signs c's digest with key: r ‖ s ‖ v, v being 27 or 28 as
 // Solidity's ecrecover takes it.
 func (d Domain) Sign(key *ecdsa.PrivateKey, c Commitment) ([]byte, error) {
-	digest := d.Digest(c)
+	return SignDigest(key, d.Digest(c))
+}
+
+// SignDigest signs an EIP-712 digest: r ‖ s ‖ v, v 27 or 28.
+func SignDigest(key *ecdsa.PrivateKey, digest [32]byte) ([]byte, error) {
 	sig, err := crypto.Sign(digest[:], key)
 	if err != nil {
 		return nil, fmt.Errorf("settlement: signing: %w", err)

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {BinaryMerkleProof} from "./DataRootTuple.sol";
+
+/// RFC-6962 Merkle trees over SHA-256, as Tartan and Celestia build them
+/// (SPEC §1): a leaf hashes as sha256(0x00 ‖ leaf), an inner node as
+/// sha256(0x01 ‖ left ‖ right), and a tree of n leaves splits at the
+/// largest power of two below n.
+library BinaryMerkle {
+    /// The root that leafHash and its proof hash to; ok is false when the
+    /// proof has the wrong number of side nodes for its key and size.
+    function rootOf(bytes32 leafHash, uint256 key, uint256 numLeaves, bytes32[] memory sideNodes)
+        internal
+        pure
+        returns (bytes32 root, bool ok)
+    {
+        if (numLeaves == 0 || key >= numLeaves) {
+            return (bytes32(0), false);
+        }
+        // Walk down from the root to find, at each depth, which side the
+        // leaf lies on; then fold the side nodes in from the bottom.
+        uint256 depth;
+        uint256 right; // bit d: the leaf is in the right subtree at depth d
+        uint256 lo;
+        uint256 size = numLeaves;
+        while (size > 1) {
+            uint256 split = 1;
+            while (split << 1 < size) {
+                split <<= 1;
+            }
+            if (key - lo >= split) {
+                right |= uint256(1) << depth;
+                lo += split;
+                size -= split;
+            } else {
+                size = split;
+            }
+            depth++;
+        }
+        if (sideNodes.length != depth) {
+            return (bytes32(0), false);
+        }
+        root = leafHash;
+        for (uint256 i = 0; i < depth; i++) {
+            bytes32 side = sideNodes[i];
+            if ((right >> (depth - 1 - i)) & 1 == 1) {
+                root = sha256(abi.encodePacked(bytes1(0x01), side, root));
+            } else {
+                root = sha256(abi.encodePacked(bytes1(0x01), root, side));
+            }
+        }
+        return (root, true);
+    }
+
+    /// Whether leaf is at proof.key among proof.numLeaves leaves under root.
+    function verify(bytes32 root, BinaryMerkleProof memory proof, bytes memory leaf) internal pure returns (bool) {
+        (bytes32 got, bool ok) =
+            rootOf(sha256(abi.encodePacked(bytes1(0x00), leaf)), proof.key, proof.numLeaves, proof.sideNodes);
+        return ok && got == root;
+    }
+}
