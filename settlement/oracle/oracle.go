@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/tartan-da/tartan/contracts"
+	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/settlement"
 )
 
@@ -121,4 +122,49 @@ func (c *Contract) AttestersHash(set []Attester) ([32]byte, error) {
 		return [32]byte{}, fmt.Errorf("oracle: attester set: %w", err)
 	}
 	return crypto.Keccak256Hash(b), nil
+}
+
+// RowProof and BlobProof are TartanBlobVerifier's structs.
+type RowProof struct {
+	Row       *big.Int
+	Start     *big.Int
+	End       *big.Int
+	Nodes     []byte
+	RowRoot   []byte
+	RootAunts [][32]byte
+}
+
+// BlobProof proves a blob's shares to an attested data root.
+type BlobProof struct {
+	Shares      []byte
+	Rows        []RowProof
+	SquareWidth *big.Int
+	Nonce       *big.Int
+	Tuple       Tuple
+	TupleProof  MerkleProof
+}
+
+// NewBlobProof is the verifier's form of a blob proof from a square of
+// width k at the tuple's height, with the tuple's proof to commitment
+// nonce (settlement.ProveTuple).
+func NewBlobProof(p *erasure.BlobProof, k int, nonce uint64, t settlement.Tuple, tp erasure.MerkleProof) BlobProof {
+	out := BlobProof{SquareWidth: big.NewInt(int64(k)), Nonce: new(big.Int).SetUint64(nonce),
+		Tuple:      Tuple{Height: new(big.Int).SetUint64(t.Height), DataRoot: t.DataRoot},
+		TupleProof: MerkleProof{SideNodes: tp.Aunts, Key: big.NewInt(int64(tp.Index)), NumLeaves: big.NewInt(int64(tp.Total))}}
+	if out.TupleProof.SideNodes == nil {
+		out.TupleProof.SideNodes = [][32]byte{}
+	}
+	for i := range p.Shares {
+		out.Shares = append(out.Shares, p.Shares[i][:]...)
+	}
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		rp := RowProof{Row: big.NewInt(int64(r.Row)), Start: big.NewInt(int64(r.Proof.Start)), End: big.NewInt(int64(r.Proof.End)),
+			Nodes: []byte{}, RowRoot: append([]byte(nil), r.Root[:]...), RootAunts: append([][32]byte{}, r.RootProof.Aunts...)}
+		for _, n := range r.Proof.Nodes {
+			rp.Nodes = append(rp.Nodes, n[:]...)
+		}
+		out.Rows = append(out.Rows, rp)
+	}
+	return out
 }

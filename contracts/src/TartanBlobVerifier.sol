@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {BinaryMerkleProof, DataRootTuple, IDAOracle} from "./DataRootTuple.sol";
+
+/// One row's part of a blob proof: the NMT range proof of the blob's
+/// shares in that row (nodes: the roots of the subtrees outside the range,
+/// left to right, 90 bytes each), the row's root, and that root's
+/// RFC-6962 proof to the data root (its index is the row, of 4k leaves).
+struct RowProof {
+    uint256 row;
+    uint256 start;
+    uint256 end;
+    bytes nodes;
+    bytes rowRoot;
+    bytes32[] rootAunts;
+}
+
+/// A blob's shares (512 bytes each, in square order) with what proves
+/// them to an attested data root: one RowProof per row they span, the
+/// square's width k, the height's tuple and its proof to commitment
+/// `nonce` in the oracle.
+struct BlobProof {
+    bytes shares;
+    RowProof[] rows;
+    uint256 squareWidth;
+    uint256 nonce;
+    DataRootTuple tuple;
+    BinaryMerkleProof tupleProof;
+}
+
+/// Checks that shares were published on Tartan (SPEC §5, §11): each row's
+/// shares hash with the proof's nodes to a namespaced Merkle root, each
+/// such row root is in the data root, and the data root is one the
+/// oracle's attesters committed to. It is written from SPEC.md for gas:
+/// shares and nodes are read where they lie in calldata, never copied.
+library TartanBlobVerifier {
+    uint256 internal constant SHARE_SIZE = 512;
+    uint256 internal constant NS_SIZE = 29;
+    uint256 internal constant NODE_SIZE = 90;
+    bytes29 internal constant PARITY_NS = bytes29(0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffff);
+
+    error BadProof(string why);
+
+    /// A namespaced Merkle node: the least and greatest namespace below
+    /// it, and its digest.
+    struct Node {
+        bytes29 min;
+        bytes29 max;
+        bytes32 digest;
+    }
+
+    /// Proves that p.shares are consecutive shares of the original square,
+    /// all of namespace ns, at height p.tuple.height whose data root the
+    /// oracle's attesters committed to. Reverts with the reason otherwise.
+    function verify(IDAOracle oracle, bytes29 ns, BlobProof calldata p) internal view {
+        uint256 k = p.squareWidth;
+        if (k == 0 || k & (k - 1) != 0 || k > 512) {
+            revert BadProof("square width");
+        }
+        uint256 n = p.shares.length / SHARE_SIZE;
+        if (n == 0 || p.shares.length != n * SHARE_SIZE || p.rows.length == 0) {
+            revert BadProof("shares");
+        }
+        uint256 used;
+        for (uint256 i = 0; i < p.rows.length; i++) {
+            RowProof calldata r = p.rows[i];
+            // The rows are consecutive rows of the original square, and the
+            // shares run on from one to the next: a contiguous range.
+            if (r.row >= k || r.end > k || r.start >= r.end || (i > 0 && (r.start != 0 || r.row != p.rows[i - 1].row + 1))
+                    || (i + 1 < p.rows.length && r.end != k)) {
+                revert BadProof("row layout");
+            }
+            uint256 count = r.end - r.start;
+            if (used + count > n || r.rowRoot.length != NODE_SIZE) {
+                revert BadProof("row size");
+            }
+            bytes calldata shares = p.shares[used * SHARE_SIZE:(used + count) * SHARE_SIZE];
+            used += count;
+            uint256 cursor;
+            Node memory root;
+            (root, cursor) = subtree(ns, shares, r.nodes, r.start, r.end, 0, 2 * k, 0);
+            if (cursor != r.nodes.length) {
+                revert BadProof("extra nodes");
+            }
+            if (root.min != bytes29(r.rowRoot[0:29]) || root.max != bytes29(r.rowRoot[29:58])
+                    || root.digest != bytes32(r.rowRoot[58:90])) {
+                revert BadProof("row root");
+            }
+            bytes32 dataRoot = merkleRoot(sha256(abi.encodePacked(bytes1(0x00), r.rowRoot)), r.row, 4 * k, r.rootAunts);
+            if (dataRoot != p.tuple.dataRoot) {
+                revert BadProof("data root");
+            }
+        }
+        if (used != n) {
+            revert BadProof("unproven shares");
+        }
+        if (!oracle.verifyAttestation(p.nonce, p.tuple, p.tupleProof)) {
+            revert BadProof("attestation");
+        }
+    }
+
+    /// The node over leaves [lo, hi) of a row's tree, whose leaves
+    /// [start, end) are the shares and whose other subtrees are taken from
+    /// nodes in order (cursor: the next node's offset).
+    function subtree(
+        bytes29 ns,
+        bytes calldata shares,
+        bytes calldata nodes,
+        uint256 start,
+        uint256 end,
+        uint256 lo,
+        uint256 hi,
+        uint256 cursor
+    ) private pure returns (Node memory node, uint256) {
+        if (hi <= start || lo >= end) {
+            if (cursor + NODE_SIZE > nodes.length) {
+                revert BadProof("missing nodes");
+            }
+            bytes calldata b = nodes[cursor:cursor + NODE_SIZE];
+            return (Node(bytes29(b[0:29]), bytes29(b[29:58]), bytes32(b[58:90])), cursor + NODE_SIZE);
+        }
+        if (hi - lo == 1) {
+            bytes calldata share = shares[(lo - start) * SHARE_SIZE:(lo - start + 1) * SHARE_SIZE];
+            if (bytes29(share[0:29]) != ns) {
+                revert BadProof("namespace");
+            }
+            return (Node(ns, ns, sha256(abi.encodePacked(bytes1(0x00), share[0:29], share))), cursor);
+        }
+        uint256 mid = lo + (hi - lo) / 2;
+        Node memory l;
+        Node memory r;
+        (l, cursor) = subtree(ns, shares, nodes, start, end, lo, mid, cursor);
+        (r, cursor) = subtree(ns, shares, nodes, start, end, mid, hi, cursor);
+        if (r.min < l.max) {
+            revert BadProof("namespace order");
+        }
+        bytes29 max = r.min == PARITY_NS ? l.max : r.max;
+        return (Node(l.min, max, sha256(abi.encodePacked(bytes1(0x01), l.min, l.max, l.digest, r.min, r.max, r.digest))), cursor);
+    }
+
+    /// The RFC-6962 root leafHash and its aunts (bottom-up) give at index
+    /// key of numLeaves leaves; reverts on a proof of the wrong length.
+    function merkleRoot(bytes32 leafHash, uint256 key, uint256 numLeaves, bytes32[] calldata aunts)
+        internal
+        pure
+        returns (bytes32 root)
+    {
+        uint256 depth;
+        uint256 right;
+        uint256 lo;
+        uint256 size = numLeaves;
+        while (size > 1) {
+            uint256 split = 1;
+            while (split << 1 < size) {
+                split <<= 1;
+            }
+            if (key - lo >= split) {
+                right |= uint256(1) << depth;
+                lo += split;
+                size -= split;
+            } else {
+                size = split;
+            }
+            depth++;
+        }
+        if (aunts.length != depth) {
+            revert BadProof("aunts");
+        }
+        root = leafHash;
+        for (uint256 i = 0; i < depth; i++) {
+            if ((right >> (depth - 1 - i)) & 1 == 1) {
+                root = sha256(abi.encodePacked(bytes1(0x01), aunts[i], root));
+            } else {
+                root = sha256(abi.encodePacked(bytes1(0x01), root, aunts[i]));
+            }
+        }
+    }
+}
