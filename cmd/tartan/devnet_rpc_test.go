@@ -103,6 +103,10 @@ func TestDevnetCelestiaRPC(t *testing.T) {
 		if n.RPC != fmt.Sprintf("http://127.0.0.1:%d", base+devnetRPCOffset+len(rpcOf)) {
 			t.Fatalf("%s: rpc %q in devnet.json", n.Name, n.RPC)
 		}
+		// The table is printed just after devnet.json is written.
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(p.stdout.String(), n.RPC) && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
 		if !strings.Contains(p.stdout.String(), n.RPC) {
 			t.Fatalf("the devnet table does not list %s's JSON-RPC %s:\n%s", n.Name, n.RPC, p.stdout)
 		}
