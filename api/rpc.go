@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"reflect"
@@ -108,25 +107,18 @@ func (s *Server) ServeRPC(ctx context.Context, ln net.Listener) error {
 		conns   sync.WaitGroup
 	)
 	h := s.RPCHandler()
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			if closing {
-				mu.Unlock()
-				http.Error(w, "the node is stopping", http.StatusServiceUnavailable)
-				return
-			}
-			conns.Add(1)
+	srv := s.httpServer(ctx, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if closing {
 			mu.Unlock()
-			defer conns.Done()
-			h.ServeHTTP(w, r)
-		}),
-		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
+			http.Error(w, "the node is stopping", http.StatusServiceUnavailable)
+			return
+		}
+		conns.Add(1)
+		mu.Unlock()
+		defer conns.Done()
+		h.ServeHTTP(w, r)
+	}))
 	ln = newConnLimiter(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerClient, s.svc.Metrics, s.log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

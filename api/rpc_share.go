@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tartan-da/tartan/erasure"
@@ -88,20 +89,12 @@ func (h *HeightParam) UnmarshalJSON(raw []byte) error {
 	if v == "" {
 		v = hdr.Header.Height
 	}
-	var err error
-	if n, err = parseUint(string(v)); err != nil {
-		return fmt.Errorf("height: the header has no height: %w", err)
+	n, err := strconv.ParseUint(string(v), 10, 64)
+	if err != nil {
+		return fmt.Errorf("height: the header has no height %q", string(v))
 	}
 	*h = HeightParam(n)
 	return nil
-}
-
-func parseUint(s string) (uint64, error) {
-	var n uint64
-	if err := json.Unmarshal([]byte(s), &n); err != nil || s == "" {
-		return 0, fmt.Errorf("%q is not a height", s)
-	}
-	return n, nil
 }
 
 // GetSamples returns cells with their NMT proofs to a row or column root,

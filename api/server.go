@@ -272,17 +272,23 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	s.mux.HandleFunc(pattern, h)
 }
 
-// Serve answers requests on ln until ctx ends, then shuts down gracefully
-// (in-flight requests get a few seconds) and returns.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.Handler(),
+// httpServer is the net/http server of one listener: the timeouts and
+// limits of Config, requests' contexts derived from ctx.
+func (s *Server) httpServer(ctx context.Context, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+}
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully
+// (in-flight requests get a few seconds) and returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := s.httpServer(ctx, s.Handler())
 	ln = newConnLimiter(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerClient, s.svc.Metrics, s.log)
 	defer s.refusals.flush()
 	errc := make(chan error, 1)

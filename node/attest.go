@@ -38,18 +38,25 @@ const attestLastKey = "attest/last"
 
 func attestKey(nonce uint64) string { return fmt.Sprintf("attest/%020d", nonce) }
 
+type attester struct {
+	addr settlement.Address
+	name string
+}
+
 type attestState struct {
-	params  settlement.Params
-	power   map[settlement.Address]int64
-	names   map[settlement.Address]string
-	total   int64
-	key     *ecdsa.PrivateKey // a validator's own, nil otherwise
-	topic   *p2p.Topic
-	mu      sync.Mutex
-	sigs    map[uint64]map[settlement.Address]settlement.Attestation
-	roots   map[uint64][32]byte // tuple roots computed from local headers
-	last    uint64              // highest nonce stored
-	writeMu sync.Mutex          // orders store writes of one nonce
+	params settlement.Params
+	power  map[settlement.Address]int64
+	// attesters are the genesis validators with a settlement address, in
+	// genesis order (the order answers list signatures in).
+	attesters []attester
+	total     int64
+	key       *ecdsa.PrivateKey // a validator's own, nil otherwise
+	topic     *p2p.Topic
+	mu        sync.Mutex
+	sigs      map[uint64]map[settlement.Address]settlement.Attestation
+	roots     map[uint64][32]byte // tuple roots computed from local headers
+	last      uint64              // highest nonce stored
+	writeMu   sync.Mutex          // orders store writes of one nonce
 	// pending are attestations received before this node held their
 	// range's headers (a validator signs once its own head passes the
 	// range; a peer may be a block behind), judged when it does.
@@ -68,7 +75,7 @@ func (n *Node) initAttest(ctx context.Context) error {
 	if err != nil || !ok {
 		return err
 	}
-	a := &attestState{params: p, power: map[settlement.Address]int64{}, names: map[settlement.Address]string{},
+	a := &attestState{params: p, power: map[settlement.Address]int64{},
 		sigs: map[uint64]map[settlement.Address]settlement.Attestation{}, roots: map[uint64][32]byte{}, pending: map[uint64][][]byte{}}
 	for _, v := range n.genesis.Validators {
 		if v.SettlementAddress == "" {
@@ -78,11 +85,12 @@ func (n *Node) initAttest(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a.power[addr], a.names[addr] = v.Power, v.Name
+		a.power[addr] = v.Power
+		a.attesters = append(a.attesters, attester{addr, v.Name})
 		a.total += v.Power
 	}
 	if n.cfg.Role == RoleValidator {
-		key, err := settlement.LoadOrCreateKey(filepath.Join(n.dir, ConsensusDir, settlement.KeyFile))
+		key, err := LoadOrCreateSettlementKey(filepath.Join(n.dir, ConsensusDir, settlement.KeyFile))
 		if err != nil {
 			return err
 		}
@@ -415,15 +423,10 @@ func (s settlementService) Commitment(ctx context.Context, nonce uint64) (api.Se
 	out := api.SettlementCommitment{Nonce: nonce, Start: start, End: end, TupleRoot: hex0x(root[:]),
 		Signatures: []api.SettlementSignature{}, TotalPower: a.total}
 	a.mu.Lock()
-	// In genesis order, so that answers are stable.
-	for _, v := range n.genesis.Validators {
-		addr, err := settlement.ParseAddress(v.SettlementAddress)
-		if err != nil {
-			continue
-		}
-		if at, ok := a.sigs[nonce][addr]; ok && at.TupleRoot == root {
-			out.Signatures = append(out.Signatures, api.SettlementSignature{Validator: v.Name, Address: addr.Hex(), Signature: hex0x(at.Signature)})
-			out.SignedPower += a.power[addr]
+	for _, v := range a.attesters {
+		if at, ok := a.sigs[nonce][v.addr]; ok && at.TupleRoot == root {
+			out.Signatures = append(out.Signatures, api.SettlementSignature{Validator: v.name, Address: v.addr.Hex(), Signature: hex0x(at.Signature)})
+			out.SignedPower += a.power[v.addr]
 		}
 	}
 	a.mu.Unlock()

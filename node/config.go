@@ -438,7 +438,7 @@ func ValidatorIdentity(dir string) (pubKey, nodeID string, err error) {
 // SettlementAddress reads (creating it the first time) the settlement key
 // of the validator in dir and returns its Ethereum address, EIP-55 hex.
 func SettlementAddress(dir string) (string, error) {
-	key, err := settlement.LoadOrCreateKey(filepath.Join(dir, ConsensusDir, settlement.KeyFile))
+	key, err := LoadOrCreateSettlementKey(filepath.Join(dir, ConsensusDir, settlement.KeyFile))
 	if err != nil {
 		return "", err
 	}

@@ -3,11 +3,14 @@ package node
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/settlement"
 )
 
 func TestConfigAPICORSOrigins(t *testing.T) {
@@ -149,5 +152,26 @@ func TestGenesisSettlementAddress(t *testing.T) {
 		case tc.bad != "" && (!errors.Is(err, ErrGenesis) || !strings.Contains(err.Error(), tc.bad)):
 			t.Errorf("%+v: %v, want an ErrGenesis naming %s", tc.vals, err, tc.bad)
 		}
+	}
+}
+
+func TestSettlementKeyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "consensus", settlement.KeyFile)
+	k1, err := LoadOrCreateSettlementKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v (%v), want 0600", st.Mode().Perm(), err)
+	}
+	k2, err := LoadOrCreateSettlementKey(path)
+	if err != nil || settlement.AddressOf(k1) != settlement.AddressOf(k2) {
+		t.Fatalf("reloaded key %s (%v), want %s", settlement.AddressOf(k2), err, settlement.AddressOf(k1))
+	}
+	if err := os.WriteFile(path, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateSettlementKey(path); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("a corrupt key file: %v, want an error naming it", err)
 	}
 }

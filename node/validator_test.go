@@ -418,11 +418,11 @@ func checkAttestations(t *testing.T, g *Genesis, vals []*Node, light *Node, targ
 	// Forgeries, judged by a node as gossip would have them judged: a
 	// signer outside the set, a validator's signature over a wrong root or
 	// for another nonce's range.
-	stranger, err := settlement.LoadOrCreateKey(filepath.Join(t.TempDir(), settlement.KeyFile))
+	stranger, err := LoadOrCreateSettlementKey(filepath.Join(t.TempDir(), settlement.KeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v0key, err := settlement.LoadOrCreateKey(filepath.Join(vals[0].dir, ConsensusDir, settlement.KeyFile))
+	v0key, err := LoadOrCreateSettlementKey(filepath.Join(vals[0].dir, ConsensusDir, settlement.KeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}

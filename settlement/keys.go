@@ -3,11 +3,7 @@ package settlement
 import (
 	"crypto/ecdsa"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -15,58 +11,30 @@ import (
 )
 
 // KeyFile is a validator's settlement key beside its CometBFT keys: the
-// secp256k1 private key, hex, mode 0600.
+// secp256k1 private key, hex, mode 0600 (node writes and reads it).
 const KeyFile = "settlement.key"
 
-// LoadOrCreateKey reads the key at path, or creates one there (written
-// to a temporary file, synced, then renamed, so a crash leaves either
-// no key or a whole one).
-func LoadOrCreateKey(path string) (*ecdsa.PrivateKey, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		key, err := crypto.HexToECDSA(strings.TrimSpace(string(b)))
-		if err != nil {
-			return nil, fmt.Errorf("settlement: %s does not hold a hex secp256k1 key: %w", path, err)
-		}
-		return key, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("settlement: reading the key: %w", err)
-	}
+// GenerateKey makes a new settlement key.
+func GenerateKey() (*ecdsa.PrivateKey, error) {
 	key, err := crypto.GenerateKey()
 	if err != nil {
 		return nil, fmt.Errorf("settlement: generating a key: %w", err)
 	}
-	if err := writeKey(path, key); err != nil {
-		return nil, err
-	}
 	return key, nil
 }
 
-func writeKey(path string, key *ecdsa.PrivateKey) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("settlement: %w", err)
-	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+// EncodeKey is the key file's content: the private key in hex, a newline.
+func EncodeKey(key *ecdsa.PrivateKey) []byte {
+	return []byte(hex.EncodeToString(crypto.FromECDSA(key)) + "\n")
+}
+
+// ParseKey reads what EncodeKey wrote.
+func ParseKey(b []byte) (*ecdsa.PrivateKey, error) {
+	key, err := crypto.HexToECDSA(strings.TrimSpace(string(b)))
 	if err != nil {
-		return fmt.Errorf("settlement: %w", err)
+		return nil, fmt.Errorf("settlement: not a hex secp256k1 key: %w", err)
 	}
-	_, err = f.WriteString(hex.EncodeToString(crypto.FromECDSA(key)) + "\n")
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("settlement: writing the key: %w", err)
-	}
-	return nil
+	return key, nil
 }
 
 // AddressOf is the Ethereum address of key.

@@ -18,10 +18,28 @@ library BinaryMerkle {
         if (numLeaves == 0 || key >= numLeaves) {
             return (bytes32(0), false);
         }
-        // Walk down from the root to find, at each depth, which side the
-        // leaf lies on; then fold the side nodes in from the bottom.
         uint256 depth;
-        uint256 right; // bit d: the leaf is in the right subtree at depth d
+        uint256 right;
+        (depth, right) = path(key, numLeaves);
+        if (sideNodes.length != depth) {
+            return (bytes32(0), false);
+        }
+        root = leafHash;
+        for (uint256 i = 0; i < depth; i++) {
+            bytes32 side = sideNodes[i];
+            if ((right >> (depth - 1 - i)) & 1 == 1) {
+                root = sha256(abi.encodePacked(bytes1(0x01), side, root));
+            } else {
+                root = sha256(abi.encodePacked(bytes1(0x01), root, side));
+            }
+        }
+        return (root, true);
+    }
+
+    /// The shape of leaf key's path in a tree of numLeaves > key leaves:
+    /// its depth, and bit d of right set when at depth d (from the root)
+    /// it lies in the right subtree.
+    function path(uint256 key, uint256 numLeaves) internal pure returns (uint256 depth, uint256 right) {
         uint256 lo;
         uint256 size = numLeaves;
         while (size > 1) {
@@ -38,19 +56,6 @@ library BinaryMerkle {
             }
             depth++;
         }
-        if (sideNodes.length != depth) {
-            return (bytes32(0), false);
-        }
-        root = leafHash;
-        for (uint256 i = 0; i < depth; i++) {
-            bytes32 side = sideNodes[i];
-            if ((right >> (depth - 1 - i)) & 1 == 1) {
-                root = sha256(abi.encodePacked(bytes1(0x01), side, root));
-            } else {
-                root = sha256(abi.encodePacked(bytes1(0x01), root, side));
-            }
-        }
-        return (root, true);
     }
 
     /// Whether leaf is at proof.key among proof.numLeaves leaves under root.

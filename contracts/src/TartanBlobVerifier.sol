@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {BinaryMerkle} from "./BinaryMerkle.sol";
 import {BinaryMerkleProof, DataRootTuple, IDAOracle} from "./DataRootTuple.sol";
 
 /// One row's part of a blob proof: the NMT range proof of the blob's
@@ -146,24 +147,7 @@ library TartanBlobVerifier {
         pure
         returns (bytes32 root)
     {
-        uint256 depth;
-        uint256 right;
-        uint256 lo;
-        uint256 size = numLeaves;
-        while (size > 1) {
-            uint256 split = 1;
-            while (split << 1 < size) {
-                split <<= 1;
-            }
-            if (key - lo >= split) {
-                right |= uint256(1) << depth;
-                lo += split;
-                size -= split;
-            } else {
-                size = split;
-            }
-            depth++;
-        }
+        (uint256 depth, uint256 right) = BinaryMerkle.path(key, numLeaves);
         if (aunts.length != depth) {
             revert BadProof("aunts");
         }
