@@ -139,3 +139,37 @@ func TestBadBooleanIs400(t *testing.T) {
 		}
 	}
 }
+
+// A blob proof's format is json or evm; evm needs a chain with settlement
+// parameters (this test chain has none: 501), anything else is 400.
+func TestBlobProofFormat(t *testing.T) {
+	c := newChain(t)
+	ts := newTestServer(t, allServices(c))
+	ns := "74617274616e2d746573"
+	var res SubmitResult
+	if code, _ := call(t, "POST", ts.URL+"/v1/blobs", submitBody([2]string{ns, "format"}), &res); code != 200 {
+		t.Fatalf("submit: %d", code)
+	}
+	u := fmt.Sprintf("%s/v1/blobs/%d/%s/%s/proof", ts.URL, res.Height, ns, res.Commitments[0])
+	for _, q := range []string{"?format=abi", "?format=EVM", "?format="} {
+		var body errorBody
+		status, _ := call(t, "GET", u+q, "", &body)
+		if q == "?format=" {
+			if status != 200 {
+				t.Errorf("%s: %d, want the default (json) 200", q, status)
+			}
+			continue
+		}
+		if status != 400 || body.Error.Code != "bad_format" || !strings.Contains(body.Error.Message, "json or evm") {
+			t.Errorf("%s: %d %+v, want 400 bad_format", q, status, body.Error)
+		}
+	}
+	var js BlobProofJSON
+	if status, _ := call(t, "GET", u+"?format=json", "", &js); status != 200 || len(js.Shares) == 0 {
+		t.Errorf("format=json: %d, %d shares", status, len(js.Shares))
+	}
+	var body errorBody
+	if status, _ := call(t, "GET", u+"?format=evm", "", &body); status != 501 || body.Error.Code != "not_served" {
+		t.Errorf("format=evm without settlement: %d %+v, want 501 not_served", status, body.Error)
+	}
+}

@@ -553,13 +553,47 @@ func (s *Server) blobProof(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	evm, err := proofFormat(r)
+	if err == nil && evm && s.svc.Settlement == nil {
+		err = fmt.Errorf("%w: format=evm: this chain's genesis has no settlement parameters", ErrNotServed)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	shares := da.SparseShareCount(len(b.Data), b.ShareVersion)
 	p, err := s.svc.Blobs.BlobProof(r.Context(), height, b.Index, b.Index+shares)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, newBlobProofJSON(height, p))
+	if !evm {
+		writeJSON(w, newBlobProofJSON(height, p))
+		return
+	}
+	k, err := s.width(r.Context(), height)
+	var out EVMBlobProof
+	if err == nil {
+		out, err = s.svc.Settlement.EVMBlobProof(r.Context(), height, k, p)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, out)
+}
+
+// proofFormat reads a blob proof's format parameter: json (the default)
+// or evm (TartanBlobVerifier's ABI encoding).
+func proofFormat(r *http.Request) (evm bool, err error) {
+	switch v := r.URL.Query().Get("format"); v {
+	case "", "json":
+		return false, nil
+	case "evm":
+		return true, nil
+	default:
+		return false, badRequest("bad_format", fmt.Errorf("format %q: want json or evm", clip(v, 32)))
+	}
 }
 
 // wantProof reads the proof parameter: true or 1, false or 0, or absent

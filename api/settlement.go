@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/tartan-da/tartan/erasure"
 )
 
 // Settlement serves the validators' attestations of data roots to
@@ -19,6 +21,25 @@ type Settlement interface {
 	CommitmentAt(ctx context.Context, height uint64) (SettlementCommitment, error)
 	// TupleProof proves a height's tuple to its commitment's tuple root.
 	TupleProof(ctx context.Context, height uint64) (TupleProof, error)
+	// EVMBlobProof is p, a blob proof in a square of width k at height,
+	// with the height's tuple proof, in the form TartanBlobVerifier takes;
+	// errors as TupleProof's.
+	EVMBlobProof(ctx context.Context, height uint64, k int, p *erasure.BlobProof) (EVMBlobProof, error)
+}
+
+// EVMBlobProof answers GET /v1/blobs/{h}/{ns}/{c}/proof?format=evm: the
+// ABI encoding of TartanBlobVerifier's BlobProof (abi.encode of the one
+// tuple, so a call's data is a selector taking it followed by Proof), and
+// what it rests on: the height's tuple in the commitment of Nonce, which
+// the oracle must hold for the proof to pass.
+type EVMBlobProof struct {
+	Height      uint64 `json:"height"`
+	Nonce       uint64 `json:"nonce"`
+	DataRoot    string `json:"data_root"`
+	SquareWidth int    `json:"square_width"`
+	// ABIType is the Solidity type Proof encodes, as an ABI signature.
+	ABIType string `json:"abi_type"`
+	Proof   string `json:"proof"`
 }
 
 // SettlementCommitment answers GET /v1/settlement/commitments/{nonce}:
@@ -30,10 +51,18 @@ type SettlementCommitment struct {
 	Start       uint64                `json:"start"`
 	End         uint64                `json:"end"`
 	TupleRoot   string                `json:"tuple_root"`
+	Attesters   []SettlementAttester  `json:"attesters"`
 	Signatures  []SettlementSignature `json:"signatures"`
 	SignedPower int64                 `json:"signed_power"`
 	TotalPower  int64                 `json:"total_power"`
 	Attested    bool                  `json:"attested"`
+}
+
+// SettlementAttester is one entry of the attester set.
+type SettlementAttester struct {
+	Validator string `json:"validator"`
+	Address   string `json:"address"`
+	Power     int64  `json:"power"`
 }
 
 // SettlementSignature is one validator's attestation.

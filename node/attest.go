@@ -14,9 +14,11 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
 	"github.com/tartan-da/tartan/p2p"
 	"github.com/tartan-da/tartan/settlement"
+	"github.com/tartan-da/tartan/settlement/oracle"
 )
 
 // Attestations of data roots to Ethereum (issue 11). For every range of
@@ -421,9 +423,10 @@ func (s settlementService) Commitment(ctx context.Context, nonce uint64) (api.Se
 	}
 	start, end := a.params.Range(nonce)
 	out := api.SettlementCommitment{Nonce: nonce, Start: start, End: end, TupleRoot: hex0x(root[:]),
-		Signatures: []api.SettlementSignature{}, TotalPower: a.total}
+		Attesters: []api.SettlementAttester{}, Signatures: []api.SettlementSignature{}, TotalPower: a.total}
 	a.mu.Lock()
 	for _, v := range a.attesters {
+		out.Attesters = append(out.Attesters, api.SettlementAttester{Validator: v.name, Address: v.addr.Hex(), Power: a.power[v.addr]})
 		if at, ok := a.sigs[nonce][v.addr]; ok && at.TupleRoot == root {
 			out.Signatures = append(out.Signatures, api.SettlementSignature{Validator: v.name, Address: v.addr.Hex(), Signature: hex0x(at.Signature)})
 			out.SignedPower += a.power[v.addr]
@@ -439,26 +442,62 @@ func (s settlementService) CommitmentAt(ctx context.Context, height uint64) (api
 }
 
 func (s settlementService) TupleProof(ctx context.Context, height uint64) (api.TupleProof, error) {
-	n := s.n
+	tp, err := s.n.tupleProof(ctx, height)
+	if err != nil {
+		return api.TupleProof{}, err
+	}
+	out := api.TupleProof{Height: height, DataRoot: hex0x(tp.tuple.DataRoot[:]), Nonce: tp.nonce, TupleRoot: hex0x(tp.root[:]),
+		Proof: api.BinaryMerkleJSON{SideNodes: make([]string, len(tp.proof.Aunts)), Key: uint64(tp.proof.Index), NumLeaves: uint64(tp.proof.Total)}}
+	for j := range tp.proof.Aunts {
+		out.Proof.SideNodes[j] = hex0x(tp.proof.Aunts[j][:])
+	}
+	return out, nil
+}
+
+func (s settlementService) EVMBlobProof(ctx context.Context, height uint64, k int, p *erasure.BlobProof) (api.EVMBlobProof, error) {
+	tp, err := s.n.tupleProof(ctx, height)
+	if errors.Is(err, api.ErrNotFound) {
+		// The height is there (its blob was found): only the range
+		// covering it has not closed yet.
+		nonce := s.n.attest.params.NonceOf(height)
+		start, end := s.n.attest.params.Range(nonce)
+		err = fmt.Errorf("%w: height %d is attested with heights [%d, %d) (nonce %d), once height %d is committed", api.ErrNotYet, height, start, end, nonce, end-1)
+	}
+	if err != nil {
+		return api.EVMBlobProof{}, err
+	}
+	enc, typ, err := oracle.EncodeBlobProof(oracle.NewBlobProof(p, k, tp.nonce, tp.tuple, tp.proof))
+	if err != nil {
+		return api.EVMBlobProof{}, err
+	}
+	return api.EVMBlobProof{Height: height, Nonce: tp.nonce, DataRoot: hex0x(tp.tuple.DataRoot[:]), SquareWidth: k,
+		ABIType: typ, Proof: hex0x(enc)}, nil
+}
+
+// heightTuple is a height's tuple with its proof to the tuple root of the
+// commitment covering it.
+type heightTuple struct {
+	nonce uint64
+	root  [32]byte
+	tuple settlement.Tuple
+	proof erasure.MerkleProof
+}
+
+func (n *Node) tupleProof(ctx context.Context, height uint64) (heightTuple, error) {
 	nonce := n.attest.params.NonceOf(height)
 	ts, err := n.tuples(ctx, nonce)
 	if err != nil {
-		return api.TupleProof{}, n.rangeErr(nonce, err)
+		return heightTuple{}, n.rangeErr(nonce, err)
 	}
 	root, err := settlement.TupleRoot(ts)
 	if err != nil {
-		return api.TupleProof{}, err
+		return heightTuple{}, err
 	}
 	start, _ := n.attest.params.Range(nonce)
 	i := int(height - start)
 	p, err := settlement.ProveTuple(ts, i)
 	if err != nil {
-		return api.TupleProof{}, err
+		return heightTuple{}, err
 	}
-	out := api.TupleProof{Height: height, DataRoot: hex0x(ts[i].DataRoot[:]), Nonce: nonce, TupleRoot: hex0x(root[:]),
-		Proof: api.BinaryMerkleJSON{SideNodes: make([]string, len(p.Aunts)), Key: uint64(i), NumLeaves: uint64(len(ts))}}
-	for j := range p.Aunts {
-		out.Proof.SideNodes[j] = hex0x(p.Aunts[j][:])
-	}
-	return out, nil
+	return heightTuple{nonce: nonce, root: root, tuple: ts[i], proof: p}, nil
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/tartan-da/tartan/node"
 )
 
-const devnetUsage = "usage: tartan devnet [--dir D] [--validators N] [--fulls N] [--lights N] [--block-time 1s] [--max-square 128] [--api-port P] [--fault validator-down@H|withhold@H|bad-encoding@H]"
+const devnetUsage = "usage: tartan devnet [--dir D] [--validators N] [--fulls N] [--lights N] [--block-time 1s] [--max-square 128] [--api-port P] [--fault validator-down@H|withhold@H|bad-encoding@H] [--l1 [--geth PATH]]"
 
 // Ports of a devnet of n nodes with base port P (node i: the validators
 // first, then the full nodes, then the light nodes): the REST API on P+i,
@@ -35,10 +35,11 @@ const (
 	devnetP2POffset       = 100
 	devnetConsensusOffset = 200
 	devnetRPCOffset       = 300
-	// Settlement on a devnet: geth --dev's chain id, and until an oracle
-	// is deployed for it the zero address as the oracle.
+	// devnetL1Offset: geth's JSON-RPC (--l1), and its engine API one up.
+	devnetL1Offset = 400
+	// Settlement on a devnet: geth --dev's chain id; the oracle's address
+	// is where --l1 deploys it (devnetOracle).
 	devnetEVMChainID       = 1337
-	devnetOracle           = "0x0000000000000000000000000000000000000000"
 	devnetSettlementWindow = 10
 	devnetMaxNodes         = devnetP2POffset
 	devnetChainID          = "devnet"
@@ -54,6 +55,7 @@ type devnetJSON struct {
 	ChainID string           `json:"chain_id"`
 	Dir     string           `json:"dir"`
 	Nodes   []devnetNodeJSON `json:"nodes"`
+	L1      *devnetL1JSON    `json:"l1,omitempty"`
 }
 
 type devnetNodeJSON struct {
@@ -85,13 +87,34 @@ type devnetNode struct {
 	// downAt is the height at which the supervisor stops this validator
 	// (--fault validator-down@H), 0 for none.
 	downAt uint64
+	// argv, when set, is a helper process the supervisor runs instead of
+	// a Tartan node (geth and the relayer of --l1); restart has it run
+	// again when it exits.
+	argv    []string
+	restart bool
+}
+
+// isNode tells Tartan's nodes from the helper processes.
+func (d *devnetNode) isNode() bool { return d.argv == nil }
+
+// command is the process d runs.
+func (d *devnetNode) command(self string) *exec.Cmd {
+	if d.argv != nil {
+		return exec.Command(d.argv[0], d.argv[1:]...)
+	}
+	return exec.Command(self, append([]string{"start", "--dir", d.dir}, d.args...)...)
 }
 
 func (d *devnetNode) consensusAddr() string { return fmt.Sprintf("127.0.0.1:%d", d.consensusPort) }
 
-func (d *devnetNode) apiURL() string  { return fmt.Sprintf("http://127.0.0.1:%d", d.apiPort) }
-func (d *devnetNode) rpcURL() string  { return fmt.Sprintf("http://127.0.0.1:%d", d.rpcPort) }
-func (d *devnetNode) logPath() string { return filepath.Join(d.dir, devnetLogFile) }
+func (d *devnetNode) apiURL() string { return fmt.Sprintf("http://127.0.0.1:%d", d.apiPort) }
+func (d *devnetNode) rpcURL() string { return fmt.Sprintf("http://127.0.0.1:%d", d.rpcPort) }
+func (d *devnetNode) logPath() string {
+	if d.argv != nil {
+		return filepath.Join(d.dir, d.name+".log")
+	}
+	return filepath.Join(d.dir, devnetLogFile)
+}
 
 // listen are the node's libp2p listen addresses: loopback only.
 func (d *devnetNode) listen() []string {
@@ -138,6 +161,8 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	blockTime := flags.Duration("block-time", time.Second, "time between blocks (a new chain only)")
 	maxSquare := flags.Int("max-square", da.DefaultMaxSquareWidth, "largest original square width k (a new chain only)")
 	apiPort := flags.Int("api-port", 26650, fmt.Sprintf("REST API port of the first validator; the next nodes take the next ports, libp2p uses port+%d+i, CometBFT port+%d+i and the JSON-RPC port+%d+i", devnetP2POffset, devnetConsensusOffset, devnetRPCOffset))
+	withL1 := flags.Bool("l1", false, fmt.Sprintf("also run an Ethereum dev chain (geth --dev, JSON-RPC on port+%d) with the oracle and an example rollup inbox deployed, and a relayer posting the validators' commitments", devnetL1Offset))
+	gethPath := flags.String("geth", "", "the geth binary for --l1 (default: geth on PATH, else built from the go-ethereum module this repository requires)")
 	fault := flags.String("fault", "", "validator-down@H: one validator stops at height H; withhold@H or bad-encoding@H: every validator misbehaves from height H")
 	if err := parseFlags(e, flags, devnetUsage, args); err != nil {
 		return err
@@ -150,8 +175,8 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	if total > devnetMaxNodes {
 		return usageErr("%d nodes: a devnet has at most %d", total, devnetMaxNodes)
 	}
-	if *apiPort < 1 || *apiPort+devnetRPCOffset+total-1 > 65535 {
-		return usageErr("--api-port %d: ports %d to %d must be valid", *apiPort, *apiPort, *apiPort+devnetRPCOffset+total-1)
+	if *apiPort < 1 || *apiPort+devnetL1Offset+1 > 65535 {
+		return usageErr("--api-port %d: ports %d to %d must be valid", *apiPort, *apiPort, *apiPort+devnetL1Offset+1)
 	}
 	if *blockTime < 10*time.Millisecond {
 		return usageErr("--block-time %s: must be at least 10ms", *blockTime)
@@ -222,7 +247,13 @@ func runDevnet(ctx context.Context, e *env, args []string) error {
 	if err := prepareDevnet(e, nodes, *validators, *blockTime, *maxSquare, set); err != nil {
 		return err
 	}
-	return superviseDevnet(ctx, e, self, dir, nodes)
+	var l1 *devnetL1
+	if *withL1 {
+		if l1, err = newDevnetL1(ctx, e, self, dir, *gethPath, *apiPort, nodes); err != nil {
+			return err
+		}
+	}
+	return superviseDevnet(ctx, e, self, dir, nodes, l1)
 }
 
 // prepareDevnet initializes the node directories that do not exist yet
@@ -253,7 +284,7 @@ func prepareDevnet(e *env, nodes []*devnetNode, validators int, blockTime time.D
 			// The validators attest every devnetSettlementWindow heights
 			// for a dev chain's oracle (geth --dev's chain id), so the
 			// settlement routes have something to show.
-			Settlement: &node.GenesisSettlement{EVMChainID: devnetEVMChainID, Oracle: devnetOracle, Window: devnetSettlementWindow}}
+			Settlement: &node.GenesisSettlement{EVMChainID: devnetEVMChainID, Oracle: devnetOracle().Hex(), Window: devnetSettlementWindow}}
 		for i, d := range nodes[:validators] {
 			cfg := node.DefaultConfig(d.role)
 			o := node.InitOptions{Role: d.role, Config: &cfg, Now: now, ChainID: devnetChainID, BlockTime: blockTime, MaxSquareWidth: maxSquare, Name: d.name}
@@ -383,7 +414,7 @@ type exit struct {
 // superviseDevnet runs every node, announces the network once all answer,
 // and stops them all when ctx ends (a clean stop: nil) or when one of them
 // exits on its own (an error).
-func superviseDevnet(ctx context.Context, e *env, self, dir string, nodes []*devnetNode) error {
+func superviseDevnet(ctx context.Context, e *env, self, dir string, nodes []*devnetNode, l1 *devnetL1) error {
 	exits := make(chan exit, len(nodes))
 	// alive are the started children whose exit was not received yet.
 	alive := map[*devnetNode]bool{}
@@ -433,29 +464,52 @@ func superviseDevnet(ctx context.Context, e *env, self, dir string, nodes []*dev
 		return errors.New(msg)
 	}
 
-	for _, d := range nodes {
+	start := func(d *devnetNode) error {
+		if err := os.MkdirAll(d.dir, 0o700); err != nil {
+			return err
+		}
 		logf, err := os.OpenFile(d.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return andStop(err, stop())
+			return err
 		}
-		cmd := exec.Command(self, append([]string{"start", "--dir", d.dir}, d.args...)...)
+		cmd := d.command(self)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		cmd.SysProcAttr = childSysProcAttr()
 		err = cmd.Start()
 		logf.Close() // the child holds its own copy
 		if err != nil {
-			return andStop(fmt.Errorf("starting %s: %w", d.name, err), stop())
+			return fmt.Errorf("starting %s: %w", d.name, err)
 		}
 		d.cmd = cmd
 		alive[d] = true
 		go func() { exits <- exit{d, cmd.Wait()} }()
+		return nil
+	}
+	if l1 != nil {
+		nodes = append([]*devnetNode{l1.geth}, nodes...)
+	}
+	var tartanNodes []*devnetNode
+	for _, d := range nodes {
+		if err := start(d); err != nil {
+			return andStop(err, stop())
+		}
+		if d.isNode() {
+			tartanNodes = append(tartanNodes, d)
+		}
 	}
 
-	// Wait for every API to answer, watching for early deaths.
+	// Wait for every API to answer, and the L1 to be set up, watching
+	// for early deaths.
 	readyCtx, cancelReady := context.WithTimeout(ctx, devnetReadyTimeout)
 	defer cancelReady()
 	ready := make(chan error, 1)
-	go func() { ready <- waitDevnetReady(readyCtx, nodes) }()
+	go func() {
+		err := waitDevnetReady(readyCtx, tartanNodes)
+		if err == nil && l1 != nil {
+			err = l1.setUp(readyCtx, e)
+		}
+		ready <- err
+	}()
 	for waiting := true; waiting; {
 		select {
 		case x := <-exits:
@@ -473,10 +527,15 @@ func superviseDevnet(ctx context.Context, e *env, self, dir string, nodes []*dev
 			}
 		}
 	}
-	if err := writeDevnetJSON(dir, nodes); err != nil {
+	if l1 != nil {
+		if err := start(l1.relayer); err != nil {
+			return andStop(err, stop())
+		}
+	}
+	if err := writeDevnetJSON(dir, tartanNodes, l1); err != nil {
 		return andStop(err, stop())
 	}
-	printDevnet(e.stdout, dir, nodes)
+	printDevnet(e.stdout, dir, tartanNodes, l1)
 
 	// --fault validator-down@H: the supervisor stops that validator once
 	// the chain reaches H; its exit is then expected.
@@ -505,6 +564,24 @@ func superviseDevnet(ctx context.Context, e *env, self, dir string, nodes []*dev
 		case x := <-exits:
 			if down[x.node] {
 				delete(alive, x.node)
+				continue
+			}
+			if x.node.restart {
+				// A helper that may come and go (the relayer): it picks up
+				// where the chain is, so it is simply started again.
+				delete(alive, x.node)
+				fmt.Fprintf(e.stderr, "tartan devnet: %s exited (%v); starting it again\n", x.node.name, x.err)
+				select {
+				case <-ctx.Done():
+					continue
+				case <-time.After(time.Second):
+				}
+				if err := start(x.node); err != nil {
+					return andStop(err, stop())
+				}
+				if err := writeDevnetJSON(dir, tartanNodes, l1); err != nil {
+					return andStop(err, stop())
+				}
 				continue
 			}
 			return died(x)
@@ -591,8 +668,11 @@ func waitDevnetReady(ctx context.Context, nodes []*devnetNode) error {
 	return nil
 }
 
-func writeDevnetJSON(dir string, nodes []*devnetNode) error {
+func writeDevnetJSON(dir string, nodes []*devnetNode, l1 *devnetL1) error {
 	out := devnetJSON{ChainID: devnetChainID, Dir: dir}
+	if l1 != nil {
+		out.L1 = l1.json()
+	}
 	if g, err := node.LoadGenesis(filepath.Join(nodes[0].dir, node.GenesisFile)); err == nil {
 		out.ChainID = g.ChainID
 	}
@@ -615,7 +695,7 @@ func writeDevnetJSON(dir string, nodes []*devnetNode) error {
 // tryNamespace is "tartan-dev", a 10-byte version-0 user namespace.
 const tryNamespace = "74617274616e2d646576"
 
-func printDevnet(w io.Writer, dir string, nodes []*devnetNode) {
+func printDevnet(w io.Writer, dir string, nodes []*devnetNode, l1 *devnetL1) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tROLE\tAPI\tJSON-RPC\tPEER ID\tLOG")
 	for _, d := range nodes {
@@ -640,6 +720,9 @@ func printDevnet(w io.Writer, dir string, nodes []*devnetNode) {
 	fmt.Fprintf(w, "  curl -s %s/v1/headers/head\n", read.apiURL())
 	fmt.Fprintf(w, "  curl -s %s/v1/availability\n", avail.apiURL())
 	fmt.Fprintf(w, "  curl -s -X POST %s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"header.NetworkHead\",\"params\":[]}'    # Celestia's JSON-RPC\n", read.rpcURL())
+	if l1 != nil {
+		l1.print(w, read)
+	}
 }
 
 // signalTerm asks a child to stop; where signals do not exist it kills.

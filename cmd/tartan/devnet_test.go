@@ -78,6 +78,9 @@ func freeBase(t *testing.T, n int) int {
 next:
 	for range 200 {
 		base := 20000 + r.IntN(30000)
+		if !free("tcp", base+devnetL1Offset) || !free("tcp", base+devnetL1Offset+1) {
+			continue
+		}
 		for i := range n {
 			if !free("tcp", base+i) || !free("tcp", base+devnetP2POffset+i) || !free("udp", base+devnetP2POffset+i) ||
 				!free("tcp", base+devnetConsensusOffset+i) || !free("tcp", base+devnetRPCOffset+i) {

@@ -14,7 +14,7 @@ var helpCases = [][]string{
 	{"blob"}, {"blob", "submit"}, {"blob", "get"}, {"blob", "commitment"},
 	{"init"}, {"genesis"}, {"genesis", "add-validator"}, {"start"}, {"devnet"}, {"availability"},
 	{"auth"}, {"auth", "token"}, {"auth", "token", "create"}, {"auth", "token", "list"}, {"auth", "token", "revoke"},
-	{"health"},
+	{"health"}, {"relay"}, {"inbox"},
 }
 
 // -h and --help (and help CMD) print the usage on stdout, write nothing on

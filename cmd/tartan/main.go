@@ -35,6 +35,8 @@ func commands() []command {
 		{"genesis", "genesis add-validator --genesis FILE --dir D: add a validator to a genesis", runGenesis},
 		{"start", "start --dir D: run one node", runStart},
 		{"devnet", "devnet [--dir D]: run a local network (validators, full and light nodes)", runDevnet},
+		{"relay", "relay --l1 URL --oracle 0x… --key FILE: post the validators' data commitments to the Ethereum oracle", runRelay},
+		{"inbox", "inbox --l1 URL --inbox 0x… --key FILE --height H --namespace NS --commitment C: prove a blob to an example rollup inbox on Ethereum", runInbox},
 		{"availability", "availability [--node URL] [HEIGHT]: a height's availability, or the node's summary", runAvailability},
 		{"auth", "auth token create|list|revoke --dir D: bearer tokens for the REST API's write routes", runAuth},
 		{"health", "health [--api URL]: exit 0 if the node's API answers GET /health (container health checks)", runHealth},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
@@ -167,4 +168,31 @@ func NewBlobProof(p *erasure.BlobProof, k int, nonce uint64, t settlement.Tuple,
 		out.Rows = append(out.Rows, rp)
 	}
 	return out
+}
+
+// blobProofArgs is the ABI of a BlobProof argument, read once from the
+// example inbox, whose submitBatch takes exactly one.
+var blobProofArgs = sync.OnceValues(func() (abi.Arguments, error) {
+	c, err := Load("ExampleRollupInbox")
+	if err != nil {
+		return nil, err
+	}
+	m, ok := c.ABI.Methods["submitBatch"]
+	if !ok || len(m.Inputs) != 1 {
+		return nil, fmt.Errorf("oracle: ExampleRollupInbox has no submitBatch(BlobProof)")
+	}
+	return m.Inputs, nil
+})
+
+// EncodeBlobProof is abi.encode(p), what a contract function taking one
+// BlobProof reads after its selector, and the ABI signature of the type.
+func EncodeBlobProof(p BlobProof) (enc []byte, abiType string, err error) {
+	args, err := blobProofArgs()
+	if err != nil {
+		return nil, "", err
+	}
+	if enc, err = args.Pack(p); err != nil {
+		return nil, "", fmt.Errorf("oracle: encoding a blob proof: %w", err)
+	}
+	return enc, args[0].Type.String(), nil
 }

@@ -1,0 +1,1203 @@
+// Code generated via abigen V2 - DO NOT EDIT.
+// This file is a generated binding and any manual changes will be lost.
+
+package bindings
+
+import (
+	"bytes"
+	"errors"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/accounts/abi"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+)
+
+// Reference imports to suppress errors if they are not otherwise used.
+var (
+	_ = bytes.Equal
+	_ = errors.New
+	_ = big.NewInt
+	_ = common.Big1
+	_ = types.BloomLookup
+	_ = abi.ConvertType
+)
+
+// BinaryMerkleProof is an auto generated low-level Go binding around an user-defined struct.
+type BinaryMerkleProof struct {
+	SideNodes [][32]byte
+	Key       *big.Int
+	NumLeaves *big.Int
+}
+
+// BlobProof is an auto generated low-level Go binding around an user-defined struct.
+type BlobProof struct {
+	Shares      []byte
+	Rows        []RowProof
+	SquareWidth *big.Int
+	Nonce       *big.Int
+	Tuple       DataRootTuple
+	TupleProof  BinaryMerkleProof
+}
+
+// DataRootTuple is an auto generated low-level Go binding around an user-defined struct.
+type DataRootTuple struct {
+	Height   *big.Int
+	DataRoot [32]byte
+}
+
+// RowProof is an auto generated low-level Go binding around an user-defined struct.
+type RowProof struct {
+	Row       *big.Int
+	Start     *big.Int
+	End       *big.Int
+	Nodes     []byte
+	RowRoot   []byte
+	RootAunts [][32]byte
+}
+
+// TartanDataRootOracleAttester is an auto generated low-level Go binding around an user-defined struct.
+type TartanDataRootOracleAttester struct {
+	Addr  common.Address
+	Power *big.Int
+}
+
+// TartanDataRootOracleSignature is an auto generated low-level Go binding around an user-defined struct.
+type TartanDataRootOracleSignature struct {
+	V uint8
+	R [32]byte
+	S [32]byte
+}
+
+// ExampleRollupInboxMetaData contains all meta data concerning the ExampleRollupInbox contract.
+var ExampleRollupInboxMetaData = bind.MetaData{
+	ABI: "[{\"inputs\":[{\"internalType\":\"contractIDAOracle\",\"name\":\"oracle_\",\"type\":\"address\"},{\"internalType\":\"bytes29\",\"name\":\"namespace_\",\"type\":\"bytes29\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"why\",\"type\":\"string\"}],\"name\":\"BadProof\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"BadSequence\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"NotABlobStart\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"batchHash\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"height\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"size\",\"type\":\"uint256\"}],\"name\":\"BatchAccepted\",\"type\":\"event\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"name\":\"batches\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"namespace\",\"outputs\":[{\"internalType\":\"bytes29\",\"name\":\"\",\"type\":\"bytes29\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"oracle\",\"outputs\":[{\"internalType\":\"contractIDAOracle\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"components\":[{\"internalType\":\"bytes\",\"name\":\"shares\",\"type\":\"bytes\"},{\"components\":[{\"internalType\":\"uint256\",\"name\":\"row\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"start\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"end\",\"type\":\"uint256\"},{\"internalType\":\"bytes\",\"name\":\"nodes\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"rowRoot\",\"type\":\"bytes\"},{\"internalType\":\"bytes32[]\",\"name\":\"rootAunts\",\"type\":\"bytes32[]\"}],\"internalType\":\"structRowProof[]\",\"name\":\"rows\",\"type\":\"tuple[]\"},{\"internalType\":\"uint256\",\"name\":\"squareWidth\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"nonce\",\"type\":\"uint256\"},{\"components\":[{\"internalType\":\"uint256\",\"name\":\"height\",\"type\":\"uint256\"},{\"internalType\":\"bytes32\",\"name\":\"dataRoot\",\"type\":\"bytes32\"}],\"internalType\":\"structDataRootTuple\",\"name\":\"tuple\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"bytes32[]\",\"name\":\"sideNodes\",\"type\":\"bytes32[]\"},{\"internalType\":\"uint256\",\"name\":\"key\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"numLeaves\",\"type\":\"uint256\"}],\"internalType\":\"structBinaryMerkleProof\",\"name\":\"tupleProof\",\"type\":\"tuple\"}],\"internalType\":\"structBlobProof\",\"name\":\"proof\",\"type\":\"tuple\"}],\"name\":\"submitBatch\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"batchHash\",\"type\":\"bytes32\"}],\"stateMutability\":\"nonpayable\",\"type\":\"function\"}]",
+	ID:  "ExampleRollupInbox",
+	Bin: "0x60c03461009657601f61193738819003918201601f19168301916001600160401b0383118484101761009a578084926040948552833981010312610096578051906001600160a01b038216820361009657602001519062ffffff19821682036100965760805260a05260405161188890816100af823960805181818161011a015261023c015260a05181818160f901526101ce0152f35b5f80fd5b634e487b7160e01b5f52604160045260245ffdfe60806040526004361015610011575f80fd5b5f3560e01c80635d08646e146100545780637c015a891461004f5780637dc0d1d01461004a5763c81e25ab14610045575f80fd5b610260565b6101f2565b610194565b346101905760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc3601126101905760043567ffffffffffffffff8111610190578060040160e07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc83360301126101905761018c917f75f53205691fa57015a90cbe1ad20d5bb872445a897b1371abd0199b45d08ce661014a6101448461013e6084967f00000000000000000000000000000000000000000000000000000000000000007f000000000000000000000000000000000000000000000000000000000000000061081b565b806102a7565b90611039565b8051602082012093849301359081610169855f525f60205260405f2090565b555160408051928352602083019190915290a26040519081529081906020820190565b0390f35b5f80fd5b34610190575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261019057602060405162ffffff197f0000000000000000000000000000000000000000000000000000000000000000168152f35b34610190575f7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc36011261019057602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b346101905760207ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc360112610190576004355f525f602052602060405f2054604051908152f35b9035907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe181360301821215610190570180359067ffffffffffffffff82116101905760200191813603831361019057565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff820191821161035257565b6102f8565b9190820391821161035257565b908160091b91808304610200149015171561035257565b908160011b917f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81160361035257565b908160021b917f3fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81160361035257565b906101e28202918083046101e2149015171561035257565b9035907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe181360301821215610190570180359067ffffffffffffffff821161019057602001918160051b3603831361019057565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b91908110156104b45760051b810135907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff4181360301821215610190570190565b610447565b906001820180921161035257565b6101de0190816101de1161035257565b906101e2820180921161035257565b602201908160221161035257565b90601d820180921161035257565b90601e820180921161035257565b90605a820180921161035257565b9190820180921161035257565b90601d116101905790601d90565b90603a1161019057601d0190601d90565b90605a1161019057603a0190602090565b9060221161019057601e0190600490565b909291928360221161019057831161019057602201917fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffde0190565b90939293848311610190578411610190578101920390565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff82111761062d57604052565b6105bf565b604051906106416060836105ec565b565b604051906060820182811067ffffffffffffffff82111761062d576040525f6040838281528260208201520152565b9190913562ffffff19811692601d811061068a575050565b62ffffff199293508290601d0360031b1b161690565b3590602081106106ae575090565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff9060200360031b1b1690565b82600193925f83528483013701015f815290565b805191908290602001825e015f815290565b6040513d5f823e3d90fd5b9035907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa181360301821215610190570190565b90816020910312610190575180151581036101905790565b916020918352803582840152013560408201526080606082015281357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe1833603018112156101905782019060208235920167ffffffffffffffff8311610190578260051b928336038213610190577f07ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff90606060808501528060e08501521161019057610100938360409286850137602081013560a0840152013560c0820152010190565b919092604082013580158015610eef575b8015610ee4575b610e9e5761084c61084484806102a7565b905060091c90565b9485158015610e81575b8015610e6b575b610e25575f959495505f935f95602082019460a0830135975b61088087856103f3565b9050811015610cd75761089d8161089789876103f3565b90610474565b803590878210801590610cca575b8015610cb8575b8015610c73575b8015610c47575b610c01576040810135996020820135906108da828d610357565b90876108e6838361051e565b118015610be8575b610ba2578a8a6108fe8b806102a7565b61090785610364565b610911878761051e565b61091a90610364565b91610924936105a7565b9461092f919461051e565b9e610938610643565b50606087019561094887896102a7565b90946109539061037b565b94610961975f978896611252565b909161096d90846102a7565b91905003610b5c57805162ffffff191690608083019162ffffff196109b06109a76109a161099b87896102a7565b9061052b565b90610672565b62ffffff191690565b91161490811591610b21575b8115610af7575b50610ab1575f610a26610a1a6109db602094866102a7565b91906109ee6040519384928884016106db565b037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe081018352826105ec565b604051918280926106ef565b039060025afa15610aac578a91610a59915f5190610a51610a468c6103ab565b9160a08101906103f3565b939092611656565b03610a6657600101610876565b6040516309616ecd60e31b815260206004820152600960248201527f6461746120726f6f7400000000000000000000000000000000000000000000006044820152606490fd5b610701565b6040516309616ecd60e31b815260206004820152600860248201527f726f7720726f6f740000000000000000000000000000000000000000000000006044820152606490fd5b604091500151610b19610b13610b0d84866102a7565b9061054a565b906106a0565b14155f6109c3565b9050610b34602082015162ffffff191690565b62ffffff19610b526109a76109a1610b4c87896102a7565b90610539565b91161415906109bc565b6040516309616ecd60e31b815260206004820152600b60248201527f6578747261206e6f6465730000000000000000000000000000000000000000006044820152606490fd5b6040516309616ecd60e31b815260206004820152600860248201527f726f772073697a650000000000000000000000000000000000000000000000006044820152606490fd5b50605a610bf860808601866102a7565b905014156108ee565b6040516309616ecd60e31b815260206004820152600a60248201527f726f77206c61796f7574000000000000000000000000000000000000000000006044820152606490fd5b50610c51836104b9565b610c5b8a886103f3565b9190501080156108c0575087604082013514156108c0565b5082151580156108b9575060208101351515806108b95750610cb0610caa610c9b8b896103f3565b610ca487610325565b91610474565b356104b9565b8214156108b9565b506020810135604082013511156108b2565b50876040820135116108ab565b5097959350935094505003610ddf57602090606083013590608073ffffffffffffffffffffffffffffffffffffffff610d1360c087018761070c565b95610d4f604051978896879586947f1f3302a9000000000000000000000000000000000000000000000000000000008652019060048501610757565b0392165afa908115610aac575f91610db0575b5015610d6a57565b6040516309616ecd60e31b815260206004820152600b60248201527f6174746573746174696f6e0000000000000000000000000000000000000000006044820152606490fd5b610dd2915060203d602011610dd8575b610dca81836105ec565b81019061073f565b5f610d62565b503d610dc0565b6040516309616ecd60e31b815260206004820152600f60248201527f756e70726f76656e2073686172657300000000000000000000000000000000006044820152606490fd5b6040516309616ecd60e31b815260206004820152600660248201527f73686172657300000000000000000000000000000000000000000000000000006044820152606490fd5b50610e7960208501856103f3565b90501561085d565b50610e8c84806102a7565b9050610e9787610364565b1415610856565b6040516309616ecd60e31b815260206004820152600c60248201527f73717561726520776964746800000000000000000000000000000000000000006044820152606490fd5b506102008111610833565b50610ef981610325565b8116151561082c565b90601d10156104b457601d0190565b908210156104b4570190565b919091357fffffffff0000000000000000000000000000000000000000000000000000000081169260048110610f51575050565b7fffffffff00000000000000000000000000000000000000000000000000000000929350829060040360031b1b161690565b67ffffffffffffffff811161062d57601f017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe01660200190565b90610fc782610f83565b610fd460405191826105ec565b8281527fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe06110028294610f83565b0190602036910137565b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81146103525760010190565b919091600160ff61107c6110766110508786610f02565b357fff000000000000000000000000000000000000000000000000000000000000001690565b60f81c90565b1603611209576110aa6110a161109b611095868561055b565b90610f1d565b60e01c90565b63ffffffff1690565b6110cc6110c76110c26110bd8760091c90565b610325565b6103db565b6104c7565b8082119081156111f6575b506111c6576110e581610fbd565b936101de8210156111ee57815b61110f611108611101836104e6565b848761056c565b90886117cb565b6001905b838110611121575050505050565b61114b61114561107661105061113e61113987610364565b6104f4565b878a610f11565b60ff1690565b6111c6576111b1816101e26111636111b79488610357565b10156111bd576111738187610357565b905b61119c6111a961118c61118788610364565b610502565b6111a18561119c6111878b610364565b61051e565b90898c6105a7565b90838d6117d1565b9161100c565b90611113565b6101e290611175565b7fb986d7fb000000000000000000000000000000000000000000000000000000005f5260045ffd5b6101de6110f2565b9050611201826104d7565b11155f6110d7565b7f4b257177000000000000000000000000000000000000000000000000000000005f5260045ffd5b9184939281600196935f83528783013701918483015f81523701015f815290565b98999794929095939196611264610643565b5083861180159061163c575b61156d5760016112808288610357565b1461148157899a88999a82878787878d9e6112b38e9f9e6112a76112cd9b6112ad92610357565b60011c90565b8761051e565b9d8e976112be610643565b506112c7610643565b50611252565b906112db999198909b611252565b926112ea825162ffffff191690565b91602082019262ffffff196113066109a7865162ffffff191690565b91161061143b575f6113e482610a1a6113256020955162ffffff191690565b9562ffffff19808816148514611422576109ee611346895162ffffff191690565b975b604061136661135b855162ffffff191690565b9b5162ffffff191690565b93015194604061137c8a83015162ffffff191690565b910151916040519687958d8c880194919362ffffff19938460b598968180957f01000000000000000000000000000000000000000000000000000000000000008b521660018a015216601e880152603b87015216605b85015216607883015260958201520190565b039060025afa15610aac576114195f519161140c611400610632565b62ffffff199095168552565b62ffffff19166020840152565b60408201529190565b6109ee6114358785015162ffffff191690565b97611348565b6040516309616ecd60e31b815260206004820152600f60248201527f6e616d657370616365206f7264657200000000000000000000000000000000006044820152606490fd5b945050506114bb9491506114a56114b0826114aa6114a56114b595889c9b9c610357565b610364565b95610357565b6104b9565b926105a7565b6114c86109a1828461052b565b62ffffff198085169116036115275761150081610a1a846109ee6114ef5f9660209861052b565b9490926040519586948a8601611231565b039060025afa15610aac575f51611419611518610632565b62ffffff19841681529261140c565b6040516309616ecd60e31b815260206004820152600960248201527f6e616d65737061636500000000000000000000000000000000000000000000006044820152606490fd5b509697509450505050508061158185610510565b116115f6576115f39184611598926114b582610510565b93906115e96115c4610b136115b06109a1898661052b565b976115be6109a18287610539565b9461054a565b916115dc6115d0610632565b62ffffff199098168852565b62ffffff19166020870152565b6040850152610510565b90565b6040516309616ecd60e31b815260206004820152600d60248201527f6d697373696e67206e6f646573000000000000000000000000000000000000006044820152606490fd5b5084811015611270565b91908110156104b45760051b0190565b92949391611663916117d8565b94909283830361178557949291905f935b838510611682575050505050565b90919293955f602091600180856116a18c61169c8c610325565b610357565b1c1614821461171a576116ff90610a1a6116bc8b8989611646565b356109ee60405193849288840190916041927f01000000000000000000000000000000000000000000000000000000000000008352600183015260218201520190565b039060025afa15610aac5760015f51965b0193929190611674565b61177090610a1a61172c8b8989611646565b35916109ee60405193849288840190916041927f01000000000000000000000000000000000000000000000000000000000000008352600183015260218201520190565b039060025afa15610aac5760015f5196611710565b6040516309616ecd60e31b815260206004820152600560248201527f61756e74730000000000000000000000000000000000000000000000000000006044820152606490fd5b60200137565b0160200137565b915f925f925f5b600182116117ec57505050565b91949260019491945b8060011b908682101561180857506117f5565b919492905095929495858403848111610352578211611845576001831b17948181018091116103525761183f916111b19197610357565b946117df565b94955061183f909161100c56fea264697066735822122068561569d67969cd7fbe200ac719b14c8b8538068831744c493416be3ec8929c64736f6c63430008250033",
+}
+
+// ExampleRollupInbox is an auto generated Go binding around an Ethereum contract.
+type ExampleRollupInbox struct {
+	abi abi.ABI
+}
+
+// GetABI returns the ABI associated with this contract binding.
+func (c *ExampleRollupInbox) GetABI() abi.ABI {
+	return c.abi
+}
+
+// NewExampleRollupInbox creates a new instance of ExampleRollupInbox.
+func NewExampleRollupInbox() *ExampleRollupInbox {
+	parsed, err := ExampleRollupInboxMetaData.ParseABI()
+	if err != nil {
+		panic(errors.New("invalid ABI: " + err.Error()))
+	}
+	return &ExampleRollupInbox{abi: *parsed}
+}
+
+// Instance creates a wrapper for a deployed contract instance at the given address.
+// Use this to create the instance object passed to abigen v2 library functions Call, Transact, etc.
+func (c *ExampleRollupInbox) Instance(backend bind.ContractBackend, addr common.Address) *bind.BoundContract {
+	return bind.NewBoundContract(addr, c.abi, backend, backend, backend)
+}
+
+// PackConstructor is the Go binding used to pack the parameters required for
+// contract deployment.
+//
+// Solidity: constructor(address oracle_, bytes29 namespace_) returns()
+func (exampleRollupInbox *ExampleRollupInbox) PackConstructor(oracle_ common.Address, namespace_ [29]byte) []byte {
+	enc, err := exampleRollupInbox.abi.Pack("", oracle_, namespace_)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// PackBatches is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xc81e25ab.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function batches(bytes32 ) view returns(uint256)
+func (exampleRollupInbox *ExampleRollupInbox) PackBatches(arg0 [32]byte) []byte {
+	enc, err := exampleRollupInbox.abi.Pack("batches", arg0)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackBatches is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xc81e25ab.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function batches(bytes32 ) view returns(uint256)
+func (exampleRollupInbox *ExampleRollupInbox) TryPackBatches(arg0 [32]byte) ([]byte, error) {
+	return exampleRollupInbox.abi.Pack("batches", arg0)
+}
+
+// UnpackBatches is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xc81e25ab.
+//
+// Solidity: function batches(bytes32 ) view returns(uint256)
+func (exampleRollupInbox *ExampleRollupInbox) UnpackBatches(data []byte) (*big.Int, error) {
+	out, err := exampleRollupInbox.abi.Unpack("batches", data)
+	if err != nil {
+		return new(big.Int), err
+	}
+	out0 := abi.ConvertType(out[0], new(big.Int)).(*big.Int)
+	return out0, nil
+}
+
+// PackNamespace is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x7c015a89.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function namespace() view returns(bytes29)
+func (exampleRollupInbox *ExampleRollupInbox) PackNamespace() []byte {
+	enc, err := exampleRollupInbox.abi.Pack("namespace")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackNamespace is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x7c015a89.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function namespace() view returns(bytes29)
+func (exampleRollupInbox *ExampleRollupInbox) TryPackNamespace() ([]byte, error) {
+	return exampleRollupInbox.abi.Pack("namespace")
+}
+
+// UnpackNamespace is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x7c015a89.
+//
+// Solidity: function namespace() view returns(bytes29)
+func (exampleRollupInbox *ExampleRollupInbox) UnpackNamespace(data []byte) ([29]byte, error) {
+	out, err := exampleRollupInbox.abi.Unpack("namespace", data)
+	if err != nil {
+		return *new([29]byte), err
+	}
+	out0 := *abi.ConvertType(out[0], new([29]byte)).(*[29]byte)
+	return out0, nil
+}
+
+// PackOracle is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x7dc0d1d0.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function oracle() view returns(address)
+func (exampleRollupInbox *ExampleRollupInbox) PackOracle() []byte {
+	enc, err := exampleRollupInbox.abi.Pack("oracle")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackOracle is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x7dc0d1d0.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function oracle() view returns(address)
+func (exampleRollupInbox *ExampleRollupInbox) TryPackOracle() ([]byte, error) {
+	return exampleRollupInbox.abi.Pack("oracle")
+}
+
+// UnpackOracle is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x7dc0d1d0.
+//
+// Solidity: function oracle() view returns(address)
+func (exampleRollupInbox *ExampleRollupInbox) UnpackOracle(data []byte) (common.Address, error) {
+	out, err := exampleRollupInbox.abi.Unpack("oracle", data)
+	if err != nil {
+		return *new(common.Address), err
+	}
+	out0 := *abi.ConvertType(out[0], new(common.Address)).(*common.Address)
+	return out0, nil
+}
+
+// PackSubmitBatch is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x5d08646e.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function submitBatch((bytes,(uint256,uint256,uint256,bytes,bytes,bytes32[])[],uint256,uint256,(uint256,bytes32),(bytes32[],uint256,uint256)) proof) returns(bytes32 batchHash)
+func (exampleRollupInbox *ExampleRollupInbox) PackSubmitBatch(proof BlobProof) []byte {
+	enc, err := exampleRollupInbox.abi.Pack("submitBatch", proof)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackSubmitBatch is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x5d08646e.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function submitBatch((bytes,(uint256,uint256,uint256,bytes,bytes,bytes32[])[],uint256,uint256,(uint256,bytes32),(bytes32[],uint256,uint256)) proof) returns(bytes32 batchHash)
+func (exampleRollupInbox *ExampleRollupInbox) TryPackSubmitBatch(proof BlobProof) ([]byte, error) {
+	return exampleRollupInbox.abi.Pack("submitBatch", proof)
+}
+
+// UnpackSubmitBatch is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x5d08646e.
+//
+// Solidity: function submitBatch((bytes,(uint256,uint256,uint256,bytes,bytes,bytes32[])[],uint256,uint256,(uint256,bytes32),(bytes32[],uint256,uint256)) proof) returns(bytes32 batchHash)
+func (exampleRollupInbox *ExampleRollupInbox) UnpackSubmitBatch(data []byte) ([32]byte, error) {
+	out, err := exampleRollupInbox.abi.Unpack("submitBatch", data)
+	if err != nil {
+		return *new([32]byte), err
+	}
+	out0 := *abi.ConvertType(out[0], new([32]byte)).(*[32]byte)
+	return out0, nil
+}
+
+// ExampleRollupInboxBatchAccepted represents a BatchAccepted event raised by the ExampleRollupInbox contract.
+type ExampleRollupInboxBatchAccepted struct {
+	BatchHash [32]byte
+	Height    *big.Int
+	Size      *big.Int
+	Raw       *types.Log // Blockchain specific contextual infos
+}
+
+const ExampleRollupInboxBatchAcceptedEventName = "BatchAccepted"
+
+// ContractEventName returns the user-defined event name.
+func (ExampleRollupInboxBatchAccepted) ContractEventName() string {
+	return ExampleRollupInboxBatchAcceptedEventName
+}
+
+// UnpackBatchAcceptedEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event BatchAccepted(bytes32 indexed batchHash, uint256 height, uint256 size)
+func (exampleRollupInbox *ExampleRollupInbox) UnpackBatchAcceptedEvent(log *types.Log) (*ExampleRollupInboxBatchAccepted, error) {
+	event := "BatchAccepted"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != exampleRollupInbox.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(ExampleRollupInboxBatchAccepted)
+	if len(log.Data) > 0 {
+		if err := exampleRollupInbox.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range exampleRollupInbox.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
+// UnpackError attempts to decode the provided error data using user-defined
+// error definitions.
+func (exampleRollupInbox *ExampleRollupInbox) UnpackError(raw []byte) (any, error) {
+	if bytes.Equal(raw[:4], exampleRollupInbox.abi.Errors["BadProof"].ID.Bytes()[:4]) {
+		return exampleRollupInbox.UnpackBadProofError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], exampleRollupInbox.abi.Errors["BadSequence"].ID.Bytes()[:4]) {
+		return exampleRollupInbox.UnpackBadSequenceError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], exampleRollupInbox.abi.Errors["NotABlobStart"].ID.Bytes()[:4]) {
+		return exampleRollupInbox.UnpackNotABlobStartError(raw[4:])
+	}
+	return nil, errors.New("Unknown error")
+}
+
+// ExampleRollupInboxBadProof represents a BadProof error raised by the ExampleRollupInbox contract.
+type ExampleRollupInboxBadProof struct {
+	Why string
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error BadProof(string why)
+func ExampleRollupInboxBadProofErrorID() common.Hash {
+	return common.HexToHash("0x4b0b7668f00e48d1b95940d503a98cb457b98d3da68370c08623198c4c757c45")
+}
+
+// UnpackBadProofError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error BadProof(string why)
+func (exampleRollupInbox *ExampleRollupInbox) UnpackBadProofError(raw []byte) (*ExampleRollupInboxBadProof, error) {
+	out := new(ExampleRollupInboxBadProof)
+	if err := exampleRollupInbox.abi.UnpackIntoInterface(out, "BadProof", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ExampleRollupInboxBadSequence represents a BadSequence error raised by the ExampleRollupInbox contract.
+type ExampleRollupInboxBadSequence struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error BadSequence()
+func ExampleRollupInboxBadSequenceErrorID() common.Hash {
+	return common.HexToHash("0xb986d7fbabdfc2dd2a3bb4bf1ad92b03f8860c44fd5a21e61c5c83b0f108cce6")
+}
+
+// UnpackBadSequenceError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error BadSequence()
+func (exampleRollupInbox *ExampleRollupInbox) UnpackBadSequenceError(raw []byte) (*ExampleRollupInboxBadSequence, error) {
+	out := new(ExampleRollupInboxBadSequence)
+	if err := exampleRollupInbox.abi.UnpackIntoInterface(out, "BadSequence", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ExampleRollupInboxNotABlobStart represents a NotABlobStart error raised by the ExampleRollupInbox contract.
+type ExampleRollupInboxNotABlobStart struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error NotABlobStart()
+func ExampleRollupInboxNotABlobStartErrorID() common.Hash {
+	return common.HexToHash("0x4b2571773805b006ba5c73b793d68190eb60dbbbb14beadc4bc3126dc1f21080")
+}
+
+// UnpackNotABlobStartError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error NotABlobStart()
+func (exampleRollupInbox *ExampleRollupInbox) UnpackNotABlobStartError(raw []byte) (*ExampleRollupInboxNotABlobStart, error) {
+	out := new(ExampleRollupInboxNotABlobStart)
+	if err := exampleRollupInbox.abi.UnpackIntoInterface(out, "NotABlobStart", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TartanDataRootOracleMetaData contains all meta data concerning the TartanDataRootOracle contract.
+var TartanDataRootOracleMetaData = bind.MetaData{
+	ABI: "[{\"inputs\":[{\"internalType\":\"string\",\"name\":\"tartanChainId\",\"type\":\"string\"},{\"internalType\":\"uint64\",\"name\":\"window_\",\"type\":\"uint64\"},{\"components\":[{\"internalType\":\"address\",\"name\":\"addr\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"power\",\"type\":\"uint256\"}],\"internalType\":\"structTartanDataRootOracle.Attester[]\",\"name\":\"attesters\",\"type\":\"tuple[]\"},{\"internalType\":\"address\",\"name\":\"guardian_\",\"type\":\"address\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[],\"name\":\"BadAttesterSet\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"index\",\"type\":\"uint256\"}],\"name\":\"BadSignature\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"Frozen\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"signedPower\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"totalPower\",\"type\":\"uint256\"}],\"name\":\"NoQuorum\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"NotGuardian\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint64\",\"name\":\"wantStart\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"wantEnd\",\"type\":\"uint64\"}],\"name\":\"NotNextRange\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"attesters\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"signatures\",\"type\":\"uint256\"}],\"name\":\"SignatureCount\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"WrongAttesterSet\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"setNonce\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"bytes32\",\"name\":\"attestersHash\",\"type\":\"bytes32\"}],\"name\":\"AttestersUpdated\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"proofNonce\",\"type\":\"uint256\"},{\"indexed\":true,\"internalType\":\"uint64\",\"name\":\"startBlock\",\"type\":\"uint64\"},{\"indexed\":true,\"internalType\":\"uint64\",\"name\":\"endBlock\",\"type\":\"uint64\"},{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"dataCommitment\",\"type\":\"bytes32\"}],\"name\":\"DataCommitmentStored\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"bool\",\"name\":\"frozen\",\"type\":\"bool\"}],\"name\":\"FrozenSet\",\"type\":\"event\"},{\"inputs\":[],\"name\":\"attesterSetNonce\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"attestersHash\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint64\",\"name\":\"startBlock\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"endBlock\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"dataCommitment\",\"type\":\"bytes32\"},{\"components\":[{\"internalType\":\"address\",\"name\":\"addr\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"power\",\"type\":\"uint256\"}],\"internalType\":\"structTartanDataRootOracle.Attester[]\",\"name\":\"attesters\",\"type\":\"tuple[]\"},{\"components\":[{\"internalType\":\"uint8\",\"name\":\"v\",\"type\":\"uint8\"},{\"internalType\":\"bytes32\",\"name\":\"r\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"s\",\"type\":\"bytes32\"}],\"internalType\":\"structTartanDataRootOracle.Signature[]\",\"name\":\"signatures\",\"type\":\"tuple[]\"}],\"name\":\"commitRange\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"nonce\",\"type\":\"uint256\"},{\"internalType\":\"uint64\",\"name\":\"startBlock\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"endBlock\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"dataCommitment\",\"type\":\"bytes32\"}],\"name\":\"commitmentDigest\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"name\":\"dataCommitments\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"frozen\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"guardian\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"latestBlock\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"proofNonce\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bool\",\"name\":\"frozen_\",\"type\":\"bool\"}],\"name\":\"setFrozen\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"components\":[{\"internalType\":\"address\",\"name\":\"addr\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"power\",\"type\":\"uint256\"}],\"internalType\":\"structTartanDataRootOracle.Attester[]\",\"name\":\"next\",\"type\":\"tuple[]\"},{\"components\":[{\"internalType\":\"address\",\"name\":\"addr\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"power\",\"type\":\"uint256\"}],\"internalType\":\"structTartanDataRootOracle.Attester[]\",\"name\":\"current\",\"type\":\"tuple[]\"},{\"components\":[{\"internalType\":\"uint8\",\"name\":\"v\",\"type\":\"uint8\"},{\"internalType\":\"bytes32\",\"name\":\"r\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"s\",\"type\":\"bytes32\"}],\"internalType\":\"structTartanDataRootOracle.Signature[]\",\"name\":\"signatures\",\"type\":\"tuple[]\"}],\"name\":\"updateAttesters\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"_tupleRootNonce\",\"type\":\"uint256\"},{\"components\":[{\"internalType\":\"uint256\",\"name\":\"height\",\"type\":\"uint256\"},{\"internalType\":\"bytes32\",\"name\":\"dataRoot\",\"type\":\"bytes32\"}],\"internalType\":\"structDataRootTuple\",\"name\":\"_tuple\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"bytes32[]\",\"name\":\"sideNodes\",\"type\":\"bytes32[]\"},{\"internalType\":\"uint256\",\"name\":\"key\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"numLeaves\",\"type\":\"uint256\"}],\"internalType\":\"structBinaryMerkleProof\",\"name\":\"_proof\",\"type\":\"tuple\"}],\"name\":\"verifyAttestation\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"window\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"}]",
+	ID:  "TartanDataRootOracle",
+	Bin: "0x61010080604052346103ec576118fd803803809161001d82856103f0565b83398101906080818303126103ec5780516001600160401b0381116103ec5781019180601f840112156103ec578251926001600160401b0384116103d85760405193610073601f8201601f1916602001866103f0565b808552602085019183602083830101116103ec57815f926020809301855e8601015260208301516001600160401b038116918282036103ec5760408501516001600160401b0381116103ec5785019484601f870112156103ec578551946001600160401b0386116103d857604051966100f260208860051b01896103f0565b86885260208801916020839860061b830101918183116103ec57602001925b82841061038d575050505060606101289101610413565b928015908115610381575b5061036857845115610173575f5b8551811015610198576001600160a01b0361015c8288610427565b515116158015610182575b61017357600101610141565b63abe30ac760e01b5f5260045ffd5b50602061018f8288610427565b51015115610167565b508551902060a05260405160208101907f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f82527f1efc7559867afa58ad05d20ae14923861c9865a63d6633351d2aabc85c414fd060408201527fc89efdaa54c0f20c7adf612882df0950f5a951637e0307cdcb4c672f298b8bc660608201524660808201523060a082015260a0815261023260c0826103f0565b51902060805260c05260e0525f8054600160401b600160801b0319166801000000000000000017815560408051602080820190815294519181018290529260608401929091905b81811061033d577fc76b4d2c041016bd3dc0c448940485b34eb29b72739b8fe645264aeedcda6984604087876102b8818903601f1981018352826103f0565b519020806001558151905f82526020820152a16040516114ad90816104508239608051818181610190015281816104370152610932015260a051818181610113015281816103b101526108c5015260c05181818161053201528181610596015281816109f501528181610d690152610ea6015260e05181818161062b0152610a450152f35b825180516001600160a01b031685526020908101518186015260409094019390920191600101610279565b63cd06df3f60e01b5f526001600452600160245260445ffd5b6127109150115f610133565b6040848303126103ec576040805191908201906001600160401b038211838310176103d85760409260209284526103c387610413565b81528287015183820152815201930192610111565b634e487b7160e01b5f52604160045260245ffd5b5f80fd5b601f909101601f19168101906001600160401b038211908210176103d857604052565b51906001600160a01b03821682036103ec57565b805182101561043b5760209160051b010190565b634e487b7160e01b5f52603260045260245ffdfe6080806040526004361015610012575f80fd5b5f3560e01c908163054f7d9c14610bf05750806307e2da9614610bc75780631f3302a914610a69578063452a932014610a19578063461645bf146109d5578063501c1858146109b85780636fb171a5146106e55780637e932d32146105f65780638c255d5c1461026d578063a1744f6d14610243578063ce0bb7e41461021d578063e8b598d5146102005763eafa3707146100ab575f80fd5b346101fc5760806003193601126101fc576100c4610ce8565b6044359067ffffffffffffffff82168092036101fc576020916040519067ffffffffffffffff848301937f012309fbefcd75edd96176e695bf013084f4eb7df60d9c4b3e4a1c52587b402985527f00000000000000000000000000000000000000000000000000000000000000006040850152600435606085015216608083015260a082015260643560c082015260c0815261016160e082610c2d565b5190206040517f19010000000000000000000000000000000000000000000000000000000000008382019081527f0000000000000000000000000000000000000000000000000000000000000000600282015260228101929092526101f181604284015b037fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe08101835282610c2d565b519020604051908152f35b5f80fd5b346101fc575f6003193601126101fc576020600254604051908152f35b346101fc575f6003193601126101fc57602067ffffffffffffffff5f5416604051908152f35b346101fc5760206003193601126101fc576004355f526003602052602060405f2054604051908152f35b346101fc5760a06003193601126101fc5760043567ffffffffffffffff81168091036101fc5761029b610ce8565b6044359160643567ffffffffffffffff81116101fc576102bf903690600401610c86565b909260843567ffffffffffffffff81116101fc576102e1903690600401610cb7565b9290915f5460ff8160801c166105ce5767ffffffffffffffff8160401c16808714801590610587575b61052357506040516020810190610326816101c5878c86610f02565b519020600154036104fb5767ffffffffffffffff60019116019167ffffffffffffffff83116104ce577f34dd3689f5bd77a60a3ff2e09483dcab032fa2f1fd7227af3e24bed21beab1cb94602094610478926040519967ffffffffffffffff888c01977f012309fbefcd75edd96176e695bf013084f4eb7df60d9c4b3e4a1c52587b402989528c60407f000000000000000000000000000000000000000000000000000000000000000091015216968760608d01528a60808d015267ffffffffffffffff87169b8c60a08201528d60c082015260c0815261040860e082610c2d565b5190206040517f19010000000000000000000000000000000000000000000000000000000000008a82019081527f00000000000000000000000000000000000000000000000000000000000000006002820152602281019290925261047081604284016101c5565b519020610fdf565b815f52600383528660405f2055817fffffffffffffffffffffffffffffffff000000000000000000000000000000006fffffffffffffffff00000000000000005f549360401b16921617175f55604051908152a4005b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b7f6b12e57d000000000000000000000000000000000000000000000000000000005f5260045ffd5b67ffffffffffffffff906105577f000000000000000000000000000000000000000000000000000000000000000082610f5e565b907fcd06df3f000000000000000000000000000000000000000000000000000000005f526004521660245260445ffd5b5067ffffffffffffffff6105bb7f000000000000000000000000000000000000000000000000000000000000000083610f5e565b1667ffffffffffffffff8416141561030a565b7fa8cab3d1000000000000000000000000000000000000000000000000000000005f5260045ffd5b346101fc5760206003193601126101fc576004358015158091036101fc5773ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001633036106bd5760207f7c029deaca9b6c66abb68e5f874a812822f0fcaa52a890f980a7ab1afb5edba6915f547fffffffffffffffffffffffffffffff00ffffffffffffffffffffffffffffffff70ff000000000000000000000000000000008360801b169116175f55604051908152a1005b7fef6d0f02000000000000000000000000000000000000000000000000000000005f5260045ffd5b346101fc5760606003193601126101fc5760043567ffffffffffffffff81116101fc57610716903690600401610c86565b60243567ffffffffffffffff81116101fc57610736903690600401610c86565b909260443567ffffffffffffffff81116101fc57610758903690600401610cb7565b9460ff5f5460801c166105ce57604051602081019061077c816101c5888686610f02565b519020600154036104fb5761079085610c6e565b9461079e6040519687610c2d565b808652602086018160061b85013681116101fc5785915b81831061098057505050855115610807575f5b86518110156108455773ffffffffffffffffffffffffffffffffffffffff6107f08289610f80565b51511615801561082f575b610807576001016107c8565b7fabe30ac7000000000000000000000000000000000000000000000000000000005f5260045ffd5b50602061083c8289610f80565b510151156107fb565b508660025493600185018095116104ce577fc76b4d2c041016bd3dc0c448940485b34eb29b72739b8fe645264aeedcda6984966040966101c561089561096b968a51928391602083019586610f02565b51902094875160208101907ffa607cf239610537312392bbb3d18093ceb4f961cc3dc22ebaea09d2a341958882527f00000000000000000000000000000000000000000000000000000000000000008a8201528860608201528760808201526080815261090360a082610c2d565b51902088517f1901000000000000000000000000000000000000000000000000000000000000602082019081527f00000000000000000000000000000000000000000000000000000000000000006022830152604282019290925261047081606281016101c5565b806001558160025582519182526020820152a1005b6040833603126101fc576020604091825161099a81610c11565b6109a386610ee1565b815282860135838201528152019201916107b5565b346101fc575f6003193601126101fc576020600154604051908152f35b346101fc575f6003193601126101fc57602060405167ffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b346101fc575f6003193601126101fc57602060405173ffffffffffffffffffffffffffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000168152f35b346101fc5760806003193601126101fc5760407fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffdc3601126101fc57604051610ab081610c11565b6024358152604435602082015260643567ffffffffffffffff81116101fc57606060031982360301126101fc576040516060810181811067ffffffffffffffff821117610b9a57604052816004013567ffffffffffffffff81116101fc57820192366023850112156101fc576004840135610b2a81610c6e565b90610b386040519283610c2d565b80825260051b8501602401602082013682116101fc57602460209701905b828210610b8b57505050610b8193604491845260248101358685015201356040830152600435610d19565b6040519015158152f35b81358152908701908701610b56565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b346101fc575f6003193601126101fc57602067ffffffffffffffff5f5460401c16604051908152f35b346101fc575f6003193601126101fc5760209060ff5f5460801c1615158152f35b6040810190811067ffffffffffffffff821117610b9a57604052565b90601f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0910116810190811067ffffffffffffffff821117610b9a57604052565b67ffffffffffffffff8111610b9a5760051b60200190565b9181601f840112156101fc5782359167ffffffffffffffff83116101fc576020808501948460061b0101116101fc57565b9181601f840112156101fc5782359167ffffffffffffffff83116101fc57602080850194606085020101116101fc57565b6024359067ffffffffffffffff821682036101fc57565b919082039182116104ce57565b919082018092116104ce57565b91909180158015610ecd575b8015610e95575b610e8e578251907fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff8101918183116104ce5767ffffffffffffffff7f000000000000000000000000000000000000000000000000000000000000000016928381029381850414901517156104ce57600183018093116104ce57610db56020850193845190610d0c565b03610e86575f52600360205260205f604081205494604051908380830191805183520151604083015260408252610ded606083610c2d565b610e3960216040518093878201958787525180918484015e8101868382015203017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe08101835282610c2d565b604051918291518091835e8101838152039060025afa15610e7b57610e69915f5191516040820151915192611259565b919082610e7557505090565b14919050565b6040513d5f823e3d90fd5b505050505f90565b5050505f90565b50604082015167ffffffffffffffff7f0000000000000000000000000000000000000000000000000000000000000000161415610d2c565b5067ffffffffffffffff5f54168111610d25565b359073ffffffffffffffffffffffffffffffffffffffff821682036101fc57565b60208082528101839052604001915f5b818110610f1f5750505090565b90919260408060019273ffffffffffffffffffffffffffffffffffffffff610f4688610ee1565b16815260208781013590820152019401929101610f12565b9067ffffffffffffffff8091169116019067ffffffffffffffff82116104ce57565b8051821015610f945760209160051b010190565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b9190811015610f945760061b0190565b3560ff811681036101fc5790565b93919081830361122a57939291905f945f945f945b83861061107457505050505050806003026003810482036104ce577f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff831683036104ce578260011b1015611046575050565b7fa07c49af000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b9091929394959661109490602061108c898888610fc1565b013590610d0c565b9685871015610f945760608702820160ff6110ae82610fd1565b16156112205760408101357f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0811180156111f3575b6111c7576080825f9260206110f88196610fd1565b9260ff604051948b8652168285015201356040830152606082015282805260015afa15610e7b5773ffffffffffffffffffffffffffffffffffffffff5f51168015908115611192575b5061116657611159600191602061108c8a8989610fc1565b965b019493929190610ff4565b867fa1c97319000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b905061119f888787610fc1565b359073ffffffffffffffffffffffffffffffffffffffff82168092036101fc5714155f611141565b887fa1c97319000000000000000000000000000000000000000000000000000000005f5260045260245ffd5b50601b60ff61120184610fd1565b16141580156110e35750601c60ff61121884610fd1565b1614156110e3565b509560019061115b565b507f27cd5f12000000000000000000000000000000000000000000000000000000005f5260045260245260445ffd5b9190918115801561146d575b6113d7575f925f925f905b600181116113e157505050828451036113d7579291905f927fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff830190838211905b8486106112c45750505050505090600190565b9085966112d5829495969784610f80565b51916104ce576020915f91600180896112ee8d8b610cff565b1c1614831461136a576040517f01000000000000000000000000000000000000000000000000000000000000008582019081526001810193909352602183019190915261133e81604184016101c5565b604051918291518091835e8101838152039060025afa15610e7b5760015f51965b0194939291906112b1565b6040517f010000000000000000000000000000000000000000000000000000000000000085820190815260018101929092526021820192909252906113b281604184016101c5565b604051918291518091835e8101838152039060025afa15610e7b5760015f519661135f565b505050505f905f90565b92919690949560015b8060011b90858210156113fd57506113ea565b9197969590509792939197816114138786610cff565b10611464579061142c816114329360018a1b1797610d0c565b92610cff565b945b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff81146104ce5760010194611270565b94915094611434565b508183101561126556fea2646970667358221220d31b34ea534ee4a68452ccf1082cdd30f1abcdffa55f5c97143ea9b90fb1700464736f6c63430008250033",
+}
+
+// TartanDataRootOracle is an auto generated Go binding around an Ethereum contract.
+type TartanDataRootOracle struct {
+	abi abi.ABI
+}
+
+// GetABI returns the ABI associated with this contract binding.
+func (c *TartanDataRootOracle) GetABI() abi.ABI {
+	return c.abi
+}
+
+// NewTartanDataRootOracle creates a new instance of TartanDataRootOracle.
+func NewTartanDataRootOracle() *TartanDataRootOracle {
+	parsed, err := TartanDataRootOracleMetaData.ParseABI()
+	if err != nil {
+		panic(errors.New("invalid ABI: " + err.Error()))
+	}
+	return &TartanDataRootOracle{abi: *parsed}
+}
+
+// Instance creates a wrapper for a deployed contract instance at the given address.
+// Use this to create the instance object passed to abigen v2 library functions Call, Transact, etc.
+func (c *TartanDataRootOracle) Instance(backend bind.ContractBackend, addr common.Address) *bind.BoundContract {
+	return bind.NewBoundContract(addr, c.abi, backend, backend, backend)
+}
+
+// PackConstructor is the Go binding used to pack the parameters required for
+// contract deployment.
+//
+// Solidity: constructor(string tartanChainId, uint64 window_, (address,uint256)[] attesters, address guardian_) returns()
+func (tartanDataRootOracle *TartanDataRootOracle) PackConstructor(tartanChainId string, window_ uint64, attesters []TartanDataRootOracleAttester, guardian_ common.Address) []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("", tartanChainId, window_, attesters, guardian_)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// PackAttesterSetNonce is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xe8b598d5.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function attesterSetNonce() view returns(uint256)
+func (tartanDataRootOracle *TartanDataRootOracle) PackAttesterSetNonce() []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("attesterSetNonce")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackAttesterSetNonce is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xe8b598d5.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function attesterSetNonce() view returns(uint256)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackAttesterSetNonce() ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("attesterSetNonce")
+}
+
+// UnpackAttesterSetNonce is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xe8b598d5.
+//
+// Solidity: function attesterSetNonce() view returns(uint256)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackAttesterSetNonce(data []byte) (*big.Int, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("attesterSetNonce", data)
+	if err != nil {
+		return new(big.Int), err
+	}
+	out0 := abi.ConvertType(out[0], new(big.Int)).(*big.Int)
+	return out0, nil
+}
+
+// PackAttestersHash is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x501c1858.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function attestersHash() view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) PackAttestersHash() []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("attestersHash")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackAttestersHash is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x501c1858.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function attestersHash() view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackAttestersHash() ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("attestersHash")
+}
+
+// UnpackAttestersHash is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x501c1858.
+//
+// Solidity: function attestersHash() view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackAttestersHash(data []byte) ([32]byte, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("attestersHash", data)
+	if err != nil {
+		return *new([32]byte), err
+	}
+	out0 := *abi.ConvertType(out[0], new([32]byte)).(*[32]byte)
+	return out0, nil
+}
+
+// PackCommitRange is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x8c255d5c.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function commitRange(uint64 startBlock, uint64 endBlock, bytes32 dataCommitment, (address,uint256)[] attesters, (uint8,bytes32,bytes32)[] signatures) returns()
+func (tartanDataRootOracle *TartanDataRootOracle) PackCommitRange(startBlock uint64, endBlock uint64, dataCommitment [32]byte, attesters []TartanDataRootOracleAttester, signatures []TartanDataRootOracleSignature) []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("commitRange", startBlock, endBlock, dataCommitment, attesters, signatures)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackCommitRange is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x8c255d5c.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function commitRange(uint64 startBlock, uint64 endBlock, bytes32 dataCommitment, (address,uint256)[] attesters, (uint8,bytes32,bytes32)[] signatures) returns()
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackCommitRange(startBlock uint64, endBlock uint64, dataCommitment [32]byte, attesters []TartanDataRootOracleAttester, signatures []TartanDataRootOracleSignature) ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("commitRange", startBlock, endBlock, dataCommitment, attesters, signatures)
+}
+
+// PackCommitmentDigest is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xeafa3707.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function commitmentDigest(uint256 nonce, uint64 startBlock, uint64 endBlock, bytes32 dataCommitment) view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) PackCommitmentDigest(nonce *big.Int, startBlock uint64, endBlock uint64, dataCommitment [32]byte) []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("commitmentDigest", nonce, startBlock, endBlock, dataCommitment)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackCommitmentDigest is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xeafa3707.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function commitmentDigest(uint256 nonce, uint64 startBlock, uint64 endBlock, bytes32 dataCommitment) view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackCommitmentDigest(nonce *big.Int, startBlock uint64, endBlock uint64, dataCommitment [32]byte) ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("commitmentDigest", nonce, startBlock, endBlock, dataCommitment)
+}
+
+// UnpackCommitmentDigest is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xeafa3707.
+//
+// Solidity: function commitmentDigest(uint256 nonce, uint64 startBlock, uint64 endBlock, bytes32 dataCommitment) view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackCommitmentDigest(data []byte) ([32]byte, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("commitmentDigest", data)
+	if err != nil {
+		return *new([32]byte), err
+	}
+	out0 := *abi.ConvertType(out[0], new([32]byte)).(*[32]byte)
+	return out0, nil
+}
+
+// PackDataCommitments is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa1744f6d.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function dataCommitments(uint256 ) view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) PackDataCommitments(arg0 *big.Int) []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("dataCommitments", arg0)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackDataCommitments is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa1744f6d.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function dataCommitments(uint256 ) view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackDataCommitments(arg0 *big.Int) ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("dataCommitments", arg0)
+}
+
+// UnpackDataCommitments is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xa1744f6d.
+//
+// Solidity: function dataCommitments(uint256 ) view returns(bytes32)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackDataCommitments(data []byte) ([32]byte, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("dataCommitments", data)
+	if err != nil {
+		return *new([32]byte), err
+	}
+	out0 := *abi.ConvertType(out[0], new([32]byte)).(*[32]byte)
+	return out0, nil
+}
+
+// PackFrozen is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x054f7d9c.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function frozen() view returns(bool)
+func (tartanDataRootOracle *TartanDataRootOracle) PackFrozen() []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("frozen")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackFrozen is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x054f7d9c.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function frozen() view returns(bool)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackFrozen() ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("frozen")
+}
+
+// UnpackFrozen is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x054f7d9c.
+//
+// Solidity: function frozen() view returns(bool)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackFrozen(data []byte) (bool, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("frozen", data)
+	if err != nil {
+		return *new(bool), err
+	}
+	out0 := *abi.ConvertType(out[0], new(bool)).(*bool)
+	return out0, nil
+}
+
+// PackGuardian is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x452a9320.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function guardian() view returns(address)
+func (tartanDataRootOracle *TartanDataRootOracle) PackGuardian() []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("guardian")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackGuardian is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x452a9320.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function guardian() view returns(address)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackGuardian() ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("guardian")
+}
+
+// UnpackGuardian is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x452a9320.
+//
+// Solidity: function guardian() view returns(address)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackGuardian(data []byte) (common.Address, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("guardian", data)
+	if err != nil {
+		return *new(common.Address), err
+	}
+	out0 := *abi.ConvertType(out[0], new(common.Address)).(*common.Address)
+	return out0, nil
+}
+
+// PackLatestBlock is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x07e2da96.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function latestBlock() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) PackLatestBlock() []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("latestBlock")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackLatestBlock is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x07e2da96.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function latestBlock() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackLatestBlock() ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("latestBlock")
+}
+
+// UnpackLatestBlock is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x07e2da96.
+//
+// Solidity: function latestBlock() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackLatestBlock(data []byte) (uint64, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("latestBlock", data)
+	if err != nil {
+		return *new(uint64), err
+	}
+	out0 := *abi.ConvertType(out[0], new(uint64)).(*uint64)
+	return out0, nil
+}
+
+// PackProofNonce is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xce0bb7e4.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function proofNonce() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) PackProofNonce() []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("proofNonce")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackProofNonce is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xce0bb7e4.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function proofNonce() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackProofNonce() ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("proofNonce")
+}
+
+// UnpackProofNonce is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xce0bb7e4.
+//
+// Solidity: function proofNonce() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackProofNonce(data []byte) (uint64, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("proofNonce", data)
+	if err != nil {
+		return *new(uint64), err
+	}
+	out0 := *abi.ConvertType(out[0], new(uint64)).(*uint64)
+	return out0, nil
+}
+
+// PackSetFrozen is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x7e932d32.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function setFrozen(bool frozen_) returns()
+func (tartanDataRootOracle *TartanDataRootOracle) PackSetFrozen(frozen bool) []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("setFrozen", frozen)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackSetFrozen is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x7e932d32.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function setFrozen(bool frozen_) returns()
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackSetFrozen(frozen bool) ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("setFrozen", frozen)
+}
+
+// PackUpdateAttesters is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x6fb171a5.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function updateAttesters((address,uint256)[] next, (address,uint256)[] current, (uint8,bytes32,bytes32)[] signatures) returns()
+func (tartanDataRootOracle *TartanDataRootOracle) PackUpdateAttesters(next []TartanDataRootOracleAttester, current []TartanDataRootOracleAttester, signatures []TartanDataRootOracleSignature) []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("updateAttesters", next, current, signatures)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackUpdateAttesters is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x6fb171a5.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function updateAttesters((address,uint256)[] next, (address,uint256)[] current, (uint8,bytes32,bytes32)[] signatures) returns()
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackUpdateAttesters(next []TartanDataRootOracleAttester, current []TartanDataRootOracleAttester, signatures []TartanDataRootOracleSignature) ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("updateAttesters", next, current, signatures)
+}
+
+// PackVerifyAttestation is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x1f3302a9.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function verifyAttestation(uint256 _tupleRootNonce, (uint256,bytes32) _tuple, (bytes32[],uint256,uint256) _proof) view returns(bool)
+func (tartanDataRootOracle *TartanDataRootOracle) PackVerifyAttestation(tupleRootNonce *big.Int, tuple DataRootTuple, proof BinaryMerkleProof) []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("verifyAttestation", tupleRootNonce, tuple, proof)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackVerifyAttestation is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x1f3302a9.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function verifyAttestation(uint256 _tupleRootNonce, (uint256,bytes32) _tuple, (bytes32[],uint256,uint256) _proof) view returns(bool)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackVerifyAttestation(tupleRootNonce *big.Int, tuple DataRootTuple, proof BinaryMerkleProof) ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("verifyAttestation", tupleRootNonce, tuple, proof)
+}
+
+// UnpackVerifyAttestation is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x1f3302a9.
+//
+// Solidity: function verifyAttestation(uint256 _tupleRootNonce, (uint256,bytes32) _tuple, (bytes32[],uint256,uint256) _proof) view returns(bool)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackVerifyAttestation(data []byte) (bool, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("verifyAttestation", data)
+	if err != nil {
+		return *new(bool), err
+	}
+	out0 := *abi.ConvertType(out[0], new(bool)).(*bool)
+	return out0, nil
+}
+
+// PackWindow is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x461645bf.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function window() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) PackWindow() []byte {
+	enc, err := tartanDataRootOracle.abi.Pack("window")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackWindow is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x461645bf.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function window() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) TryPackWindow() ([]byte, error) {
+	return tartanDataRootOracle.abi.Pack("window")
+}
+
+// UnpackWindow is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x461645bf.
+//
+// Solidity: function window() view returns(uint64)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackWindow(data []byte) (uint64, error) {
+	out, err := tartanDataRootOracle.abi.Unpack("window", data)
+	if err != nil {
+		return *new(uint64), err
+	}
+	out0 := *abi.ConvertType(out[0], new(uint64)).(*uint64)
+	return out0, nil
+}
+
+// TartanDataRootOracleAttestersUpdated represents a AttestersUpdated event raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleAttestersUpdated struct {
+	SetNonce      *big.Int
+	AttestersHash [32]byte
+	Raw           *types.Log // Blockchain specific contextual infos
+}
+
+const TartanDataRootOracleAttestersUpdatedEventName = "AttestersUpdated"
+
+// ContractEventName returns the user-defined event name.
+func (TartanDataRootOracleAttestersUpdated) ContractEventName() string {
+	return TartanDataRootOracleAttestersUpdatedEventName
+}
+
+// UnpackAttestersUpdatedEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event AttestersUpdated(uint256 setNonce, bytes32 attestersHash)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackAttestersUpdatedEvent(log *types.Log) (*TartanDataRootOracleAttestersUpdated, error) {
+	event := "AttestersUpdated"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != tartanDataRootOracle.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(TartanDataRootOracleAttestersUpdated)
+	if len(log.Data) > 0 {
+		if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range tartanDataRootOracle.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
+// TartanDataRootOracleDataCommitmentStored represents a DataCommitmentStored event raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleDataCommitmentStored struct {
+	ProofNonce     *big.Int
+	StartBlock     uint64
+	EndBlock       uint64
+	DataCommitment [32]byte
+	Raw            *types.Log // Blockchain specific contextual infos
+}
+
+const TartanDataRootOracleDataCommitmentStoredEventName = "DataCommitmentStored"
+
+// ContractEventName returns the user-defined event name.
+func (TartanDataRootOracleDataCommitmentStored) ContractEventName() string {
+	return TartanDataRootOracleDataCommitmentStoredEventName
+}
+
+// UnpackDataCommitmentStoredEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event DataCommitmentStored(uint256 proofNonce, uint64 indexed startBlock, uint64 indexed endBlock, bytes32 indexed dataCommitment)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackDataCommitmentStoredEvent(log *types.Log) (*TartanDataRootOracleDataCommitmentStored, error) {
+	event := "DataCommitmentStored"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != tartanDataRootOracle.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(TartanDataRootOracleDataCommitmentStored)
+	if len(log.Data) > 0 {
+		if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range tartanDataRootOracle.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
+// TartanDataRootOracleFrozenSet represents a FrozenSet event raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleFrozenSet struct {
+	Frozen bool
+	Raw    *types.Log // Blockchain specific contextual infos
+}
+
+const TartanDataRootOracleFrozenSetEventName = "FrozenSet"
+
+// ContractEventName returns the user-defined event name.
+func (TartanDataRootOracleFrozenSet) ContractEventName() string {
+	return TartanDataRootOracleFrozenSetEventName
+}
+
+// UnpackFrozenSetEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event FrozenSet(bool frozen)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackFrozenSetEvent(log *types.Log) (*TartanDataRootOracleFrozenSet, error) {
+	event := "FrozenSet"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != tartanDataRootOracle.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(TartanDataRootOracleFrozenSet)
+	if len(log.Data) > 0 {
+		if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range tartanDataRootOracle.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
+// UnpackError attempts to decode the provided error data using user-defined
+// error definitions.
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackError(raw []byte) (any, error) {
+	if bytes.Equal(raw[:4], tartanDataRootOracle.abi.Errors["BadAttesterSet"].ID.Bytes()[:4]) {
+		return tartanDataRootOracle.UnpackBadAttesterSetError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], tartanDataRootOracle.abi.Errors["BadSignature"].ID.Bytes()[:4]) {
+		return tartanDataRootOracle.UnpackBadSignatureError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], tartanDataRootOracle.abi.Errors["Frozen"].ID.Bytes()[:4]) {
+		return tartanDataRootOracle.UnpackFrozenError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], tartanDataRootOracle.abi.Errors["NoQuorum"].ID.Bytes()[:4]) {
+		return tartanDataRootOracle.UnpackNoQuorumError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], tartanDataRootOracle.abi.Errors["NotGuardian"].ID.Bytes()[:4]) {
+		return tartanDataRootOracle.UnpackNotGuardianError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], tartanDataRootOracle.abi.Errors["NotNextRange"].ID.Bytes()[:4]) {
+		return tartanDataRootOracle.UnpackNotNextRangeError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], tartanDataRootOracle.abi.Errors["SignatureCount"].ID.Bytes()[:4]) {
+		return tartanDataRootOracle.UnpackSignatureCountError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], tartanDataRootOracle.abi.Errors["WrongAttesterSet"].ID.Bytes()[:4]) {
+		return tartanDataRootOracle.UnpackWrongAttesterSetError(raw[4:])
+	}
+	return nil, errors.New("Unknown error")
+}
+
+// TartanDataRootOracleBadAttesterSet represents a BadAttesterSet error raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleBadAttesterSet struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error BadAttesterSet()
+func TartanDataRootOracleBadAttesterSetErrorID() common.Hash {
+	return common.HexToHash("0xabe30ac79486160da86671d1fc1bf330fbbed5228546f3082868e6446468095c")
+}
+
+// UnpackBadAttesterSetError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error BadAttesterSet()
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackBadAttesterSetError(raw []byte) (*TartanDataRootOracleBadAttesterSet, error) {
+	out := new(TartanDataRootOracleBadAttesterSet)
+	if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, "BadAttesterSet", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TartanDataRootOracleBadSignature represents a BadSignature error raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleBadSignature struct {
+	Index *big.Int
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error BadSignature(uint256 index)
+func TartanDataRootOracleBadSignatureErrorID() common.Hash {
+	return common.HexToHash("0xa1c973190ea39240abfd4da3039e0d94cea4d1e689acfee87f4e7dbabee0f307")
+}
+
+// UnpackBadSignatureError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error BadSignature(uint256 index)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackBadSignatureError(raw []byte) (*TartanDataRootOracleBadSignature, error) {
+	out := new(TartanDataRootOracleBadSignature)
+	if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, "BadSignature", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TartanDataRootOracleFrozen represents a Frozen error raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleFrozen struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error Frozen()
+func TartanDataRootOracleFrozenErrorID() common.Hash {
+	return common.HexToHash("0xa8cab3d1893ed53071b052fafa843143492f25d1d6b0170d460789f7ab1954be")
+}
+
+// UnpackFrozenError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error Frozen()
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackFrozenError(raw []byte) (*TartanDataRootOracleFrozen, error) {
+	out := new(TartanDataRootOracleFrozen)
+	if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, "Frozen", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TartanDataRootOracleNoQuorum represents a NoQuorum error raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleNoQuorum struct {
+	SignedPower *big.Int
+	TotalPower  *big.Int
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error NoQuorum(uint256 signedPower, uint256 totalPower)
+func TartanDataRootOracleNoQuorumErrorID() common.Hash {
+	return common.HexToHash("0xa07c49af08b421a301c72d9d0dd4ebec6a52f25fd56250523cef4fe70de605e4")
+}
+
+// UnpackNoQuorumError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error NoQuorum(uint256 signedPower, uint256 totalPower)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackNoQuorumError(raw []byte) (*TartanDataRootOracleNoQuorum, error) {
+	out := new(TartanDataRootOracleNoQuorum)
+	if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, "NoQuorum", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TartanDataRootOracleNotGuardian represents a NotGuardian error raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleNotGuardian struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error NotGuardian()
+func TartanDataRootOracleNotGuardianErrorID() common.Hash {
+	return common.HexToHash("0xef6d0f022a6034a270a71b2c18c08f672aa285210fc713e02118a224aabfd50b")
+}
+
+// UnpackNotGuardianError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error NotGuardian()
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackNotGuardianError(raw []byte) (*TartanDataRootOracleNotGuardian, error) {
+	out := new(TartanDataRootOracleNotGuardian)
+	if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, "NotGuardian", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TartanDataRootOracleNotNextRange represents a NotNextRange error raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleNotNextRange struct {
+	WantStart uint64
+	WantEnd   uint64
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error NotNextRange(uint64 wantStart, uint64 wantEnd)
+func TartanDataRootOracleNotNextRangeErrorID() common.Hash {
+	return common.HexToHash("0xcd06df3f21c7382179fcb959560a97b7a0201fad62b3cceb44b1b46ede084395")
+}
+
+// UnpackNotNextRangeError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error NotNextRange(uint64 wantStart, uint64 wantEnd)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackNotNextRangeError(raw []byte) (*TartanDataRootOracleNotNextRange, error) {
+	out := new(TartanDataRootOracleNotNextRange)
+	if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, "NotNextRange", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TartanDataRootOracleSignatureCount represents a SignatureCount error raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleSignatureCount struct {
+	Attesters  *big.Int
+	Signatures *big.Int
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error SignatureCount(uint256 attesters, uint256 signatures)
+func TartanDataRootOracleSignatureCountErrorID() common.Hash {
+	return common.HexToHash("0x27cd5f1227f7d030b067f23d940162f61941aa88011ade13140b695988f26f7a")
+}
+
+// UnpackSignatureCountError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error SignatureCount(uint256 attesters, uint256 signatures)
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackSignatureCountError(raw []byte) (*TartanDataRootOracleSignatureCount, error) {
+	out := new(TartanDataRootOracleSignatureCount)
+	if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, "SignatureCount", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TartanDataRootOracleWrongAttesterSet represents a WrongAttesterSet error raised by the TartanDataRootOracle contract.
+type TartanDataRootOracleWrongAttesterSet struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error WrongAttesterSet()
+func TartanDataRootOracleWrongAttesterSetErrorID() common.Hash {
+	return common.HexToHash("0x6b12e57d273f6ea78d2657880640df838f864547754ba68fed93cfc417652d2a")
+}
+
+// UnpackWrongAttesterSetError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error WrongAttesterSet()
+func (tartanDataRootOracle *TartanDataRootOracle) UnpackWrongAttesterSetError(raw []byte) (*TartanDataRootOracleWrongAttesterSet, error) {
+	out := new(TartanDataRootOracleWrongAttesterSet)
+	if err := tartanDataRootOracle.abi.UnpackIntoInterface(out, "WrongAttesterSet", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
