@@ -146,6 +146,9 @@ type Config struct {
 	// ReadBytesInFlight bounds the bytes of blob-read answers held in
 	// memory at once; identical reads in flight share one (reads.go).
 	ReadBytesInFlight int64
+	// UI serves the web dashboard at /ui/ (dashboard.go); off, /ui/ is
+	// 404 like any unknown path.
+	UI bool
 }
 
 // DefaultConfig listens on loopback at the devnet's first port.
@@ -162,6 +165,7 @@ func DefaultConfig() Config {
 		TransferGrace:     10 * time.Second,
 		MinTransferRate:   16 << 10,
 		ReadBytesInFlight: 64 << 20,
+		UI:                true,
 	}
 }
 
@@ -234,6 +238,9 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, svc: svc, log: logger, mux: http.NewServeMux(), metricsHTTP: svc.Metrics.metricsHandler(logger),
 		reads: newReads(cfg.ReadBytesInFlight), refusals: newRefusals(logger)}
 	s.register()
+	if err := s.registerUI(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

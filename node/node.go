@@ -217,6 +217,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	acfg.AltDANamespace = cfg.AltDA()
 	acfg.CORSOrigins = cfg.APICORSOrigins
 	acfg.MaxConns, acfg.MaxConnsPerClient = cfg.APIConnLimits()
+	acfg.UI = cfg.UIEnabled()
 	if n.api, err = api.New(acfg, n.services(), n.log); err != nil {
 		return fail(err)
 	}
