@@ -24,6 +24,9 @@ type NodeInfo struct {
 	Peers   int      `json:"peers"`
 	Head    Heads    `json:"head"`
 	Limits  Limits   `json:"limits"`
+	// Started is when the node process started; the uptime is now
+	// minus Started, which a client can count on its own clock.
+	Started time.Time `json:"started"`
 }
 
 // Limits say how much one submission may carry, so that a client can

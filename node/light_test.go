@@ -129,6 +129,15 @@ func TestLightNodesSampleEveryHeight(t *testing.T) {
 			}
 			// The light node serves the cells it sampled, and only those.
 			sess := storedSession(t, l, h)
+			// /v1/availability/{h} lists exactly those cells, all verified.
+			if len(av.Cells) != len(sess.Cells()) {
+				t.Fatalf("height %d: availability lists %d cells, the session has %d", h, len(av.Cells), len(sess.Cells()))
+			}
+			for i, c := range sess.Cells() {
+				if got := av.Cells[i]; got != (api.SampledCell{Row: int(c.Row), Col: int(c.Col), Verified: true}) {
+					t.Fatalf("height %d: cell %d is %+v, want %v verified", h, i, got, c)
+				}
+			}
 			c := sess.Cells()[0]
 			var sj erasure.SampleJSON
 			if code := httpJSON(t, "GET", url(l, fmt.Sprintf("/v1/shares/%d/%d/%d", h, c.Row, c.Col)), nil, &sj); code != 200 {
@@ -428,8 +437,22 @@ func TestLightNodeReportsWithheldHeightUnavailable(t *testing.T) {
 	// It stays unavailable across retries, over the same cells.
 	before := storedSession(t, light, withheld).Cells()
 	time.Sleep(1500 * time.Millisecond)
-	if av, _ := getAvailability(t, light, withheld); av.Status != "unavailable" || av.Samples.Verified == av.Samples.Requested {
+	av, _ := getAvailability(t, light, withheld)
+	if av.Status != "unavailable" || av.Samples.Verified == av.Samples.Requested {
 		t.Fatalf("withheld height %d: %+v", withheld, av)
+	}
+	// The cells it lists are the session's, with as many verified as counted.
+	verified := 0
+	for i, c := range av.Cells {
+		if i >= len(before) || c.Row != int(before[i].Row) || c.Col != int(before[i].Col) {
+			t.Fatalf("withheld height %d: cell %d is %+v, the session's are %v", withheld, i, c, before)
+		}
+		if c.Verified {
+			verified++
+		}
+	}
+	if len(av.Cells) != len(before) || verified != av.Samples.Verified {
+		t.Fatalf("withheld height %d: %d cells, %d verified; want %d cells, %d verified", withheld, len(av.Cells), verified, len(before), av.Samples.Verified)
 	}
 	light.sampler.mu.Lock()
 	retries := light.sampler.started[withheld]

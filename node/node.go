@@ -70,6 +70,8 @@ type Node struct {
 	genesis *Genesis
 	opts    Options
 	log     *slog.Logger
+	// started is when New ran: the uptime /v1/node reports counts from it.
+	started time.Time
 
 	store   *store.Store
 	chain   *chain
@@ -157,7 +159,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{dir: dir, cfg: cfg, genesis: g, opts: o, syncKick: make(chan struct{}, 1),
+	n := &Node{dir: dir, cfg: cfg, genesis: g, opts: o, started: time.Now(), syncKick: make(chan struct{}, 1),
 		forwards: make(chan struct{}, maxForwards),
 		log:      o.Logger.With("role", string(cfg.Role))}
 	scfg := store.DefaultConfig()

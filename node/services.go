@@ -35,7 +35,7 @@ func (s nodeInfo) Info(context.Context) (api.NodeInfo, error) {
 	local, network := n.chain.Heights()
 	info := api.NodeInfo{
 		Role: string(n.cfg.Role), ChainID: n.genesis.ChainID, Version: n.opts.Version,
-		PeerID: n.host.ID().String(), Peers: len(n.host.Peers()),
+		PeerID: n.host.ID().String(), Peers: len(n.host.Peers()), Started: n.started.UTC(),
 		Head: api.Heads{Network: network, Local: local},
 	}
 	for _, a := range n.host.Addrs() {
