@@ -4,7 +4,7 @@
 
 // WINDOW is how many recent heights the timeline shows and the event
 // stream replays when the page opens.
-const WINDOW = 60;
+const WINDOW = 120;
 // NODE_REFRESH_MS spaces re-reads of /v1/node (peers, local head), which
 // the event stream does not carry; they ride on events, never on a timer.
 const NODE_REFRESH_MS = 10000;
@@ -16,8 +16,6 @@ const S = {
   net: 0,              // network head, raised by header events
   sampled: 0,          // every height up to here has a verdict
   heights: new Map(),  // height -> {status, time, k, updated, av}
-  netPts: [],          // [ms, height]: when the network head reached a height
-  smpPts: [],          // [ms, height]: when the sampled head did
   summary: null,       // GET /v1/availability, for the unavailable and fraud lists
   summaryAt: 0,
   fraud: new Map(),    // height -> GET /v1/fraud/{h}
@@ -104,18 +102,14 @@ function statusOf(n) {
 function isVerdict(s) { return s === "available" || s === "unavailable" || s === "fraud" || s === "pruned"; }
 
 // advanceSampled raises the sampled head over heights with a verdict, as
-// the node counts it, and records when.
-function advanceSampled(at) {
-  const before = S.sampled;
+// the node counts it.
+function advanceSampled() {
   while (S.sampled < S.net && isVerdict(statusOf(S.sampled + 1)) && S.heights.has(S.sampled + 1)) S.sampled++;
-  if (S.sampled > before) S.smpPts.push([at, S.sampled]);
 }
 
 function trim() {
-  const keep = Math.max(1, S.net - 4 * WINDOW);
+  const keep = Math.max(1, S.net - 2 * WINDOW);
   for (const k of S.heights.keys()) if (k < keep) S.heights.delete(k);
-  if (S.netPts.length > 4 * WINDOW) S.netPts.splice(0, S.netPts.length - 4 * WINDOW);
-  if (S.smpPts.length > 4 * WINDOW) S.smpPts.splice(0, S.smpPts.length - 4 * WINDOW);
 }
 
 function applySummary(sum, from) {
@@ -173,7 +167,7 @@ function connect(from) {
     const v = height(d.height);
     v.time = d.time; v.k = d.square_width;
     if (!v.status) v.status = "sampling";
-    if (d.height > S.net) { S.net = d.height; S.netPts.push([Date.parse(d.time) || Date.now(), d.height]); }
+    if (d.height > S.net) S.net = d.height;
     refreshNode(false);
     changed(d.height);
   });
@@ -182,7 +176,7 @@ function connect(from) {
     const v = height(d.height);
     const was = v.status;
     v.status = d.status; v.updated = d.updated; v.k = d.square_width; v.av = d;
-    advanceSampled(Date.parse(d.updated) || Date.now());
+    advanceSampled();
     if (d.status === "unavailable" || d.status === "fraud" || was === "unavailable") refreshSummary();
     changed(d.height);
   });
@@ -254,6 +248,7 @@ function showOverview(el) {
         h("h2", { id: "chain-h" }, "Chain"),
         h("p", { class: "muted" }, "The most recent heights, oldest first, by this node's verdict. Select one for its header and square."),
         h("ol", { class: "timeline", id: "timeline", "aria-label": "Recent heights" }),
+        h("div", { id: "flagged" }),
         legend()),
     ));
   renderNode();
@@ -305,6 +300,21 @@ function renderTimeline() {
   }
   if (!items.length) items.push(h("li", { class: "muted" }, "No heights yet."));
   ol.replaceChildren(...items);
+  // Unavailable and fraudulent heights older than the window stay in
+  // view: they are what an operator looks for.
+  const older = [];
+  if (S.summary) {
+    for (const n of S.summary.unavailable) if (n < from) older.push([n, "unavailable"]);
+    for (const n of S.summary.fraud) if (n < from) older.push([n, "fraud"]);
+  }
+  older.sort((a, b) => a[0] - b[0]);
+  document.getElementById("flagged").replaceChildren(...(older.length ? [
+    h("p", {}, "Earlier flagged heights:"),
+    h("ol", { class: "timeline", "aria-label": "Earlier flagged heights" }, older.slice(-WINDOW).map(([n, st]) => {
+      const label = "height " + n + ": " + st;
+      return h("li", {}, h("a", { href: "#/h/" + n, class: "s-" + st, title: label, "aria-label": label, "data-height": n, "data-status": st },
+        h("span", { class: "g", "aria-hidden": "true" }, glyph(st)), h("span", { "aria-hidden": "true" }, String(n))));
+    }))] : []));
 }
 
 function glyph(st) {
@@ -556,9 +566,28 @@ function renderAvailability() {
   })) : h("p", { class: "muted" }, "None."));
 }
 
+// headSeries are the times at which the network head and the sampled
+// head reached each recent height: a header's time, and the latest verdict
+// time among the heights up to it (the sampled head counts only heights
+// with a verdict below it).
+function headSeries() {
+  const net = [], smp = [];
+  let latest = 0, gap = false;
+  for (let n = Math.max(1, S.net - WINDOW + 1); n <= S.net; n++) {
+    const v = S.heights.get(n);
+    if (v && v.time) net.push([Date.parse(v.time), n]);
+    if (!gap && v && isVerdict(v.status) && v.updated && Date.parse(v.updated) > 0) {
+      latest = Math.max(latest, Date.parse(v.updated));
+      smp.push([latest, n]);
+    } else gap = true;
+  }
+  return [net, smp];
+}
+
 function headsChart() {
   const W = 640, H = 200, P = 34;
-  const pts = S.netPts.concat(S.smpPts);
+  const [netPts, smpPts] = headSeries();
+  const pts = netPts.concat(smpPts);
   if (pts.length < 2) return h("p", { class: "muted" }, "Waiting for blocks…");
   const t0 = Math.min(...pts.map((p) => p[0])), t1 = Math.max(...pts.map((p) => p[0]), t0 + 1);
   const h0 = Math.min(...pts.map((p) => p[1])), h1 = Math.max(...pts.map((p) => p[1]), h0 + 1);
@@ -567,8 +596,8 @@ function headsChart() {
   const svg = svgEl("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img",
     "aria-label": "Network head " + S.net + ", sampled head " + S.sampled + ", from height " + h0 + " to " + h1 });
   svg.append(svgEl("path", { class: "axis", d: "M" + P + "," + (H - P) + "H" + (W - P) + "M" + P + "," + P + "V" + (H - P) }));
-  if (S.netPts.length) svg.append(svgEl("path", { class: "net", d: step(S.netPts) }));
-  if (S.smpPts.length) svg.append(svgEl("path", { class: "smp", d: step(S.smpPts) }));
+  if (netPts.length) svg.append(svgEl("path", { class: "net", d: step(netPts) }));
+  if (smpPts.length) svg.append(svgEl("path", { class: "smp", d: step(smpPts) }));
   const lab = (tx, ty, s, anchor) => { const t = svgEl("text", { x: tx, y: ty, "text-anchor": anchor || "start" }); t.textContent = s; return t; };
   svg.append(lab(2, P, String(h1)), lab(2, H - P, String(h0)),
     lab(P, H - 8, new Date(t0).toLocaleTimeString()), lab(W - P, H - 8, new Date(t1).toLocaleTimeString(), "end"));
@@ -580,14 +609,16 @@ function latencyChart() {
   const rows = [];
   for (let n = Math.max(1, S.net - WINDOW + 1); n <= S.net; n++) {
     const v = S.heights.get(n);
-    if (v && v.time && v.updated && isVerdict(v.status)) {
+    // Only heights this node checked cells of: an empty block has a
+    // verdict at once and says nothing about sampling.
+    if (v && v.time && v.updated && isVerdict(v.status) && v.av && v.av.samples.requested > 0 && v.av.bound.includes("(k+1)")) {
       const ms = Date.parse(v.updated) - Date.parse(v.time);
       if (ms >= 0 && Date.parse(v.updated) > 0) rows.push([n, ms]);
     }
   }
   if (!rows.length) return h("p", { class: "muted" }, "No verdicts with times yet.");
   const top = Math.max(...rows.map((r) => r[1]), 1);
-  const bw = (W - 2 * P) / rows.length;
+  const bw = Math.min((W - 2 * P) / rows.length, 24);
   const sorted = rows.map((r) => r[1]).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
   const svg = svgEl("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img",
