@@ -330,13 +330,13 @@ function showHeight(el) {
       n > 1 ? [" · ", h("a", { href: "#/h/" + (n - 1) }, "height " + (n - 1))] : null,
       " · ", h("a", { href: "#/h/" + (n + 1) }, "height " + (n + 1))),
     h("h1", {}, "Height " + n),
-    h("div", { class: "grid" },
-      h("section", { class: "card", "aria-labelledby": "av-h" }, h("h2", { id: "av-h" }, "Availability"),
+    h("div", { class: "grid hgrid" },
+      h("section", { class: "card a-av", "aria-labelledby": "av-h" }, h("h2", { id: "av-h" }, "Availability"),
         h("div", { id: "av", "aria-live": "polite" }, h("p", { class: "muted" }, "Loading…"))),
-      h("section", { class: "card", "aria-labelledby": "hdr-h" }, h("h2", { id: "hdr-h" }, "Header"),
-        h("div", { id: "hdr" }, h("p", { class: "muted" }, "Loading…"))),
-      h("section", { class: "card wide", "aria-labelledby": "sq-h" }, h("h2", { id: "sq-h" }, "Extended square"),
+      h("section", { class: "card a-sq", "aria-labelledby": "sq-h" }, h("h2", { id: "sq-h" }, "Extended square"),
         h("div", { id: "sq" }, h("p", { class: "muted" }, "Loading…"))),
+      h("section", { class: "card a-hdr", "aria-labelledby": "hdr-h" }, h("h2", { id: "hdr-h" }, "Header"),
+        h("div", { id: "hdr" }, h("p", { class: "muted" }, "Loading…"))),
       h("section", { class: "card wide", "aria-labelledby": "val-h" }, h("h2", { id: "val-h" }, "Signed commit"),
         h("div", { id: "val" }, h("p", { class: "muted" }, "Loading…"))),
       h("section", { class: "card wide", "aria-labelledby": "blobs-h", id: "blobs-card", hidden: true },
@@ -377,7 +377,7 @@ function renderHeightAvailability(av) {
     ["Bound", av.bound || "—"],
     ["Confidence", h("span", { id: "av-confidence" }, av.confidence.toFixed(6))],
   ];
-  if (k && av.bound && av.bound.includes("(k+1)")) {
+  if (isLight() && k && av.bound && av.bound.includes("(k+1)")) {
     rows.push(["Model", h("span", {}, "1 − (1 − f)", h("sup", {}, "s"), ", f = (k+1)²/(4k²) = " + f.toFixed(4) +
       " per sample: an adversary must withhold at least (k+1)² of 4k² shares")]);
   }
@@ -437,7 +437,7 @@ function renderSquare(hdr, av) {
   sq.style.setProperty("--n", n);
   const quads = [["q0", "Q0 original data", 1, 1], ["q1", "Q1 row parity", 1, k + 1], ["q2", "Q2 column parity", k + 1, 1], ["q3", "Q3 parity of parity", k + 1, k + 1]];
   for (const [cls, label, r, c] of quads) {
-    const q = h("div", { class: "q " + cls, "aria-hidden": "true" }, k >= 4 ? label : "");
+    const q = h("div", { class: "q " + cls, "aria-hidden": "true" }, h("span", {}, k >= 2 ? label : label.slice(0, 2)));
     q.style.gridRow = r + " / span " + k;
     q.style.gridColumn = c + " / span " + k;
     sq.append(q);
