@@ -30,7 +30,7 @@ const screenshotsEnv = "TARTAN_UI_SCREENSHOTS"
 // uiWithholdAt is the devnet's withhold height in the browser test: late
 // enough that the blob submitted through the form lands below it, so it
 // can turn available, while the blob after it is withheld.
-const uiWithholdAt = 30
+const uiWithholdAt = 40
 
 // countEventSources runs before the page's own scripts and counts the
 // event streams it opens.
