@@ -171,9 +171,19 @@ func TestLightNodesSampleEveryHeight(t *testing.T) {
 		})
 		av, _ := getAvailability(t, n, h)
 		all := 4 * av.SquareWidth * av.SquareWidth
-		if av.Confidence != 1 || av.Samples.Requested != all || av.Samples.Verified != all {
-			t.Fatalf("%s height %d: %+v, want confidence 1 over %d cells", n.cfg.Role, h, av, all)
+		if av.Confidence != 1 || av.Samples.Requested != all || av.Samples.Verified != all || av.Cells != nil {
+			t.Fatalf("%s height %d: %+v, want confidence 1 over %d cells, none listed", n.cfg.Role, h, av, all)
 		}
+		// The square's blobs by namespace: the one blob submitted there.
+		var list api.NamespacesJSON
+		if code := httpJSON(t, "GET", url(n, fmt.Sprintf("/v1/blobs/%d/namespaces", h)), nil, &list); code != 200 ||
+			len(list.Namespaces) != 1 || list.Namespaces[0].Namespace != "0000000000000000000000000000000000000074617274616e2d6e6574" ||
+			len(list.Namespaces[0].Blobs) != 1 || list.Namespaces[0].Blobs[0].Size != 150_000 {
+			t.Fatalf("%s /v1/blobs/%d/namespaces: %d %+v, want the one 150000-byte blob", n.cfg.Role, h, code, list)
+		}
+	}
+	if code := httpJSON(t, "GET", url(tn.lights[0], fmt.Sprintf("/v1/blobs/%d/namespaces", blobHeights[0])), nil, nil); code != 501 {
+		t.Fatalf("a light node listing a square's namespaces: %d, want 501", code)
 	}
 	if _, code := getAvailability(t, tn.lights[0], target+1000); code != 404 {
 		t.Fatalf("a height far above the network head: status %d, want 404", code)
