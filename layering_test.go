@@ -164,3 +164,13 @@ func TestGoEthereumStaysInSettlement(t *testing.T) {
 		}
 	}
 }
+
+// The dashboard's package serves embedded files and imports only the
+// standard library, so that api can mount it without taking on anything.
+func TestUIImportsOnlyTheStandardLibrary(t *testing.T) {
+	for _, d := range goList(t, "-deps", module+"/ui") {
+		if d != module+"/ui" && strings.Contains(strings.Split(d, "/")[0], ".") {
+			t.Errorf("ui depends on %s", d)
+		}
+	}
+}

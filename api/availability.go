@@ -66,6 +66,19 @@ type HeightAvailability struct {
 	Confidence  float64      `json:"confidence"`
 	Bound       string       `json:"bound"`
 	Updated     time.Time    `json:"updated"`
+	// Cells are the cells a light node sampled at this height (none for
+	// an empty block, a pending height or another role), so a client can
+	// see where the verdict comes from.
+	Cells []SampledCell `json:"cells,omitempty"`
+}
+
+// SampledCell is one cell of the extended square a light node sampled:
+// verified against the data root (and then served to peers), or not
+// (yet): still being asked, or failed when the height is unavailable.
+type SampledCell struct {
+	Row      int  `json:"row"`
+	Col      int  `json:"col"`
+	Verified bool `json:"verified"`
 }
 
 // AvailabilitySummary answers GET /v1/availability. Available heights are

@@ -433,6 +433,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"NamespaceProof":       reflect.TypeFor[NamespaceProofJSON](),
 		"Blob":                 reflect.TypeFor[BlobJSON](),
 		"Blobs":                reflect.TypeFor[BlobsJSON](),
+		"Namespaces":           reflect.TypeFor[NamespacesJSON](),
 		"BlobProof":            reflect.TypeFor[BlobProofJSON](),
 		"SubmitResult":         reflect.TypeFor[SubmitResult](),
 		"HeightAvailability":   reflect.TypeFor[HeightAvailability](),

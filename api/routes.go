@@ -25,6 +25,7 @@ func (s *Server) register() {
 	s.handle("GET /v1/shares/{height}/{row}/{col}", s.share)
 	s.handle("POST /v1/blobs", s.submit)
 	s.handle("GET /v1/blobs/{height}", s.reads.coalesce(s.blobs))
+	s.handle("GET /v1/blobs/{height}/namespaces", s.reads.coalesce(s.namespaces))
 	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}", s.reads.coalesce(s.blob))
 	s.handle("GET /v1/blobs/{height}/{namespace}/{commitment}/proof", s.reads.coalesce(s.blobProof))
 	s.handle("GET /v1/availability", s.availabilitySummary)

@@ -24,6 +24,9 @@ type NodeInfo struct {
 	Peers   int      `json:"peers"`
 	Head    Heads    `json:"head"`
 	Limits  Limits   `json:"limits"`
+	// Started is when the node process started; the uptime is now
+	// minus Started, which a client can count on its own clock.
+	Started time.Time `json:"started"`
 }
 
 // Limits say how much one submission may carry, so that a client can
@@ -146,6 +149,9 @@ type Config struct {
 	// ReadBytesInFlight bounds the bytes of blob-read answers held in
 	// memory at once; identical reads in flight share one (reads.go).
 	ReadBytesInFlight int64
+	// UI serves the web dashboard at /ui/ (dashboard.go); off, /ui/ is
+	// 404 like any unknown path.
+	UI bool
 }
 
 // DefaultConfig listens on loopback at the devnet's first port.
@@ -162,6 +168,7 @@ func DefaultConfig() Config {
 		TransferGrace:     10 * time.Second,
 		MinTransferRate:   16 << 10,
 		ReadBytesInFlight: 64 << 20,
+		UI:                true,
 	}
 }
 
@@ -234,6 +241,9 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, svc: svc, log: logger, mux: http.NewServeMux(), metricsHTTP: svc.Metrics.metricsHandler(logger),
 		reads: newReads(cfg.ReadBytesInFlight), refusals: newRefusals(logger)}
 	s.register()
+	if err := s.registerUI(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

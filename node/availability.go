@@ -294,8 +294,10 @@ func (s *sampler) availability(ctx context.Context, h *da.Header, out api.Height
 	}
 	sess := s.sessions[h.Height]
 	var prog sampling.Progress
+	var cells []api.SampledCell
 	if sess != nil {
 		prog = sess.Progress()
+		cells = sampledCells(sess)
 	}
 	at, hasAt := s.updated[h.Height]
 	s.mu.Unlock()
@@ -318,6 +320,7 @@ func (s *sampler) availability(ctx context.Context, h *da.Header, out api.Height
 		if b, err := s.n.store.Meta(ctx, sessionKey(h.Height)); err == nil {
 			if rs, err := sampling.RestoreSession(b, s.cfg, time.Now()); err == nil {
 				prog = rs.Progress()
+				cells = sampledCells(rs)
 			}
 		}
 		if !hasAt {
@@ -330,12 +333,27 @@ func (s *sampler) availability(ctx context.Context, h *da.Header, out api.Height
 		prog.Requested = sampling.SampleCount(k, s.cfg)
 	}
 	out.Samples = api.SampleCounts{Requested: prog.Requested, Verified: prog.Verified}
+	out.Cells = cells
 	// The confidence the verified cells give: the target once all are in.
 	out.Confidence = sampling.AssuranceFor(k, prog.Verified).Confidence
 	if prog.Verified == 0 {
 		out.Confidence = 0
 	}
 	return out, nil
+}
+
+// sampledCells lists a session's cells for the API; the caller holds
+// what guards the session.
+func sampledCells(sess *sampling.Session) []api.SampledCell {
+	if sess.Empty() {
+		return nil
+	}
+	verified := sess.CellsVerified()
+	out := make([]api.SampledCell, len(verified))
+	for i, c := range sess.Cells() {
+		out[i] = api.SampledCell{Row: int(c.Row), Col: int(c.Col), Verified: verified[i]}
+	}
+	return out
 }
 
 // availabilitySummary is GET /v1/availability for any role.

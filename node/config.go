@@ -118,7 +118,13 @@ type Config struct {
 	// garbage collector (runtime/debug.SetMemoryLimit) unless GOMEMLIMIT
 	// is set; zero means DefaultMemoryLimit of the chain's widest square.
 	MemoryLimitMiB int `json:"memory_limit_mib,omitempty"`
+	// UI, when false, turns off the web dashboard at /ui/; absent (nil)
+	// means on, so configs written before it keep the dashboard.
+	UI *bool `json:"ui,omitempty"`
 }
+
+// UIEnabled is UI with its default (on) applied.
+func (c *Config) UIEnabled() bool { return c.UI == nil || *c.UI }
 
 // DefaultMemoryLimit is the soft memory limit of a node whose chain's
 // squares are at most maxSquareWidth wide: eight extended squares, at

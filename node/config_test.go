@@ -175,3 +175,36 @@ func TestSettlementKeyFile(t *testing.T) {
 		t.Fatalf("a corrupt key file: %v, want an error naming it", err)
 	}
 }
+
+// "ui" in config.json: absent means on (older configs keep the
+// dashboard), false turns it off.
+func TestConfigUI(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		want bool
+	}{{``, true}, {`,"ui":true`, true}, {`,"ui":false`, false}} {
+		dir := t.TempDir()
+		c := DefaultConfig(RoleLight)
+		if err := c.Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), `"ui"`) {
+			t.Fatalf("a default config writes ui: %s", b)
+		}
+		text := strings.TrimRight(strings.TrimSpace(string(b)), "}") + tc.json + "}"
+		if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := LoadConfig(dir)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.json, err)
+		}
+		if got.UIEnabled() != tc.want {
+			t.Errorf("config with %q: UIEnabled %v, want %v", tc.json, got.UIEnabled(), tc.want)
+		}
+	}
+}

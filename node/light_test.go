@@ -129,6 +129,15 @@ func TestLightNodesSampleEveryHeight(t *testing.T) {
 			}
 			// The light node serves the cells it sampled, and only those.
 			sess := storedSession(t, l, h)
+			// /v1/availability/{h} lists exactly those cells, all verified.
+			if len(av.Cells) != len(sess.Cells()) {
+				t.Fatalf("height %d: availability lists %d cells, the session has %d", h, len(av.Cells), len(sess.Cells()))
+			}
+			for i, c := range sess.Cells() {
+				if got := av.Cells[i]; got != (api.SampledCell{Row: int(c.Row), Col: int(c.Col), Verified: true}) {
+					t.Fatalf("height %d: cell %d is %+v, want %v verified", h, i, got, c)
+				}
+			}
 			c := sess.Cells()[0]
 			var sj erasure.SampleJSON
 			if code := httpJSON(t, "GET", url(l, fmt.Sprintf("/v1/shares/%d/%d/%d", h, c.Row, c.Col)), nil, &sj); code != 200 {
@@ -162,9 +171,19 @@ func TestLightNodesSampleEveryHeight(t *testing.T) {
 		})
 		av, _ := getAvailability(t, n, h)
 		all := 4 * av.SquareWidth * av.SquareWidth
-		if av.Confidence != 1 || av.Samples.Requested != all || av.Samples.Verified != all {
-			t.Fatalf("%s height %d: %+v, want confidence 1 over %d cells", n.cfg.Role, h, av, all)
+		if av.Confidence != 1 || av.Samples.Requested != all || av.Samples.Verified != all || av.Cells != nil {
+			t.Fatalf("%s height %d: %+v, want confidence 1 over %d cells, none listed", n.cfg.Role, h, av, all)
 		}
+		// The square's blobs by namespace: the one blob submitted there.
+		var list api.NamespacesJSON
+		if code := httpJSON(t, "GET", url(n, fmt.Sprintf("/v1/blobs/%d/namespaces", h)), nil, &list); code != 200 ||
+			len(list.Namespaces) != 1 || list.Namespaces[0].Namespace != "0000000000000000000000000000000000000074617274616e2d6e6574" ||
+			len(list.Namespaces[0].Blobs) != 1 || list.Namespaces[0].Blobs[0].Size != 150_000 {
+			t.Fatalf("%s /v1/blobs/%d/namespaces: %d %+v, want the one 150000-byte blob", n.cfg.Role, h, code, list)
+		}
+	}
+	if code := httpJSON(t, "GET", url(tn.lights[0], fmt.Sprintf("/v1/blobs/%d/namespaces", blobHeights[0])), nil, nil); code != 501 {
+		t.Fatalf("a light node listing a square's namespaces: %d, want 501", code)
 	}
 	if _, code := getAvailability(t, tn.lights[0], target+1000); code != 404 {
 		t.Fatalf("a height far above the network head: status %d, want 404", code)
@@ -428,8 +447,22 @@ func TestLightNodeReportsWithheldHeightUnavailable(t *testing.T) {
 	// It stays unavailable across retries, over the same cells.
 	before := storedSession(t, light, withheld).Cells()
 	time.Sleep(1500 * time.Millisecond)
-	if av, _ := getAvailability(t, light, withheld); av.Status != "unavailable" || av.Samples.Verified == av.Samples.Requested {
+	av, _ := getAvailability(t, light, withheld)
+	if av.Status != "unavailable" || av.Samples.Verified == av.Samples.Requested {
 		t.Fatalf("withheld height %d: %+v", withheld, av)
+	}
+	// The cells it lists are the session's, with as many verified as counted.
+	verified := 0
+	for i, c := range av.Cells {
+		if i >= len(before) || c.Row != int(before[i].Row) || c.Col != int(before[i].Col) {
+			t.Fatalf("withheld height %d: cell %d is %+v, the session's are %v", withheld, i, c, before)
+		}
+		if c.Verified {
+			verified++
+		}
+	}
+	if len(av.Cells) != len(before) || verified != av.Samples.Verified {
+		t.Fatalf("withheld height %d: %d cells, %d verified; want %d cells, %d verified", withheld, len(av.Cells), verified, len(before), av.Samples.Verified)
 	}
 	light.sampler.mu.Lock()
 	retries := light.sampler.started[withheld]

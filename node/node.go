@@ -70,6 +70,8 @@ type Node struct {
 	genesis *Genesis
 	opts    Options
 	log     *slog.Logger
+	// started is when New ran: the uptime /v1/node reports counts from it.
+	started time.Time
 
 	store   *store.Store
 	chain   *chain
@@ -157,7 +159,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{dir: dir, cfg: cfg, genesis: g, opts: o, syncKick: make(chan struct{}, 1),
+	n := &Node{dir: dir, cfg: cfg, genesis: g, opts: o, started: time.Now(), syncKick: make(chan struct{}, 1),
 		forwards: make(chan struct{}, maxForwards),
 		log:      o.Logger.With("role", string(cfg.Role))}
 	scfg := store.DefaultConfig()
@@ -217,6 +219,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	acfg.AltDANamespace = cfg.AltDA()
 	acfg.CORSOrigins = cfg.APICORSOrigins
 	acfg.MaxConns, acfg.MaxConnsPerClient = cfg.APIConnLimits()
+	acfg.UI = cfg.UIEnabled()
 	if n.api, err = api.New(acfg, n.services(), n.log); err != nil {
 		return fail(err)
 	}

@@ -35,7 +35,7 @@ func (s nodeInfo) Info(context.Context) (api.NodeInfo, error) {
 	local, network := n.chain.Heights()
 	info := api.NodeInfo{
 		Role: string(n.cfg.Role), ChainID: n.genesis.ChainID, Version: n.opts.Version,
-		PeerID: n.host.ID().String(), Peers: len(n.host.Peers()),
+		PeerID: n.host.ID().String(), Peers: len(n.host.Peers()), Started: n.started.UTC(),
 		Head: api.Heads{Network: network, Local: local},
 	}
 	for _, a := range n.host.Addrs() {
@@ -174,6 +174,32 @@ func (s blobService) Submit(ctx context.Context, blobs []da.Blob) (uint64, error
 		return 0, err
 	}
 	return height, nil
+}
+
+// Namespaces lists the blob namespaces of a held square
+// (api.NamespaceLister); light nodes hold none.
+func (s blobService) Namespaces(ctx context.Context, height uint64) ([]da.Namespace, error) {
+	n := s.n
+	if n.cfg.Role == RoleLight {
+		return nil, fmt.Errorf("%w: light nodes do not hold squares; ask a full node", api.ErrNotServed)
+	}
+	if n.withheldAt(ctx, height) {
+		return nil, n.errWithheld(api.ErrNotFound, height)
+	}
+	sq, err := n.square(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	var out []da.Namespace
+	for _, row := range sq.eds.ODSRows() {
+		for i := range row {
+			// The ODS is sorted by namespace: each new one follows the last.
+			if ns := row[i].Namespace(); !ns.IsReserved() && (len(out) == 0 || out[len(out)-1] != ns) {
+				out = append(out, ns)
+			}
+		}
+	}
+	return out, nil
 }
 
 func (s blobService) NamespaceData(ctx context.Context, height uint64, ns da.Namespace) (*erasure.NamespaceData, error) {

@@ -172,6 +172,16 @@ func (s *Session) Empty() bool { return s.empty }
 // session's own: do not modify it.
 func (s *Session) Cells() []Cell { return s.cells }
 
+// CellsVerified reports, for each cell of Cells in order, whether it has
+// been verified; the slice is the caller's.
+func (s *Session) CellsVerified() []bool {
+	out := make([]bool, len(s.cells))
+	for i, st := range s.state {
+		out[i] = st == cellVerified
+	}
+	return out
+}
+
 // Deadline is when the current round ends, zero if it has none.
 func (s *Session) Deadline() time.Time { return s.deadline }
 

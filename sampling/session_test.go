@@ -42,6 +42,11 @@ func TestSessionAvailable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for i, v := range s.CellsVerified() {
+		if want := slices.Contains(first[:2], s.Cells()[i]); v != want {
+			t.Fatalf("CellsVerified()[%d] (%v) = %v, want %v", i, s.Cells()[i], v, want)
+		}
+	}
 	second := s.Next(10)
 	if len(second) != 2 {
 		t.Fatalf("after 2 verified, Next gave %v, want the 2 never asked", second)
