@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IDAOracle} from "./DataRootTuple.sol";
-import {BlobProof, TartanBlobVerifier} from "./TartanBlobVerifier.sol";
+import {BlobProof, NamespaceProof, TartanBlobVerifier} from "./TartanBlobVerifier.sol";
 
 /// A rollup's inbox on Ethereum: it accepts a batch only with a proof that
 /// the batch is a blob in the rollup's namespace at a Tartan height whose
@@ -17,7 +17,14 @@ contract ExampleRollupInbox {
     /// published at.
     mapping(bytes32 => uint256) public batches;
 
+    /// Heights whose whole content in the namespace was proven →
+    /// keccak256 of its shares (of nothing: the namespace was empty).
+    mapping(uint256 => bytes32) public namespaceContent;
+
     event BatchAccepted(bytes32 indexed batchHash, uint256 height, uint256 size);
+    /// A height's namespace holds exactly `shares` shares hashing to
+    /// sharesHash: the rollup posted nothing else there.
+    event NamespaceProven(uint256 indexed height, uint256 shares, bytes32 sharesHash);
 
     error NotABlobStart();
     error BadSequence();
@@ -34,6 +41,16 @@ contract ExampleRollupInbox {
         batchHash = keccak256(data);
         batches[batchHash] = proof.tuple.height;
         emit BatchAccepted(batchHash, proof.tuple.height, data.length);
+    }
+
+    /// Records everything the rollup's namespace holds at a height, which
+    /// may be nothing (an absence proof): a fault proof can then rely on
+    /// there being no other batch at that height.
+    function proveNamespace(NamespaceProof calldata proof) external returns (bytes32 sharesHash) {
+        uint256 n = TartanBlobVerifier.verifyNamespace(oracle, namespace, proof);
+        sharesHash = keccak256(proof.shares);
+        namespaceContent[proof.tuple.height] = sharesHash;
+        emit NamespaceProven(proof.tuple.height, n, sharesHash);
     }
 
     /// The data of the share-version-0 blob that starts at the first share

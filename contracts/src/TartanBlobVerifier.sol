@@ -30,6 +30,48 @@ struct BlobProof {
     BinaryMerkleProof tupleProof;
 }
 
+/// A row root next to a namespace's run of rows, with its RFC-6962 proof
+/// to the data root: its namespace range shows that the run ends there.
+struct RowBound {
+    uint256 row;
+    bytes rowRoot;
+    bytes32[] rootAunts;
+}
+
+/// One row of a namespace's run: the NMT namespace proof of its shares of
+/// the namespace, [start, end) of the row (nodes as in RowProof), or, when
+/// the row's range contains the namespace but no share carries it, the
+/// absence proof: leafNode is then the 90-byte node of the first leaf
+/// above the namespace, at [start, start + 1).
+struct NamespaceRowProof {
+    uint256 row;
+    uint256 start;
+    uint256 end;
+    bytes nodes;
+    bytes leafNode;
+    bytes rowRoot;
+    bytes32[] rootAunts;
+}
+
+/// Every share of a namespace at a height (none for an absence proof),
+/// in square order, with what shows nothing is left out (SPEC §11.1; the
+/// design note of erasure/namespace.go): the run of rows whose namespace
+/// range contains it, each with a namespace proof, and the rows just
+/// above and below the run, whose ranges lie wholly below and above it
+/// (left out at the square's edges).
+struct NamespaceProof {
+    bytes shares;
+    NamespaceRowProof[] rows;
+    bool hasBelow;
+    RowBound below;
+    bool hasAbove;
+    RowBound above;
+    uint256 squareWidth;
+    uint256 nonce;
+    DataRootTuple tuple;
+    BinaryMerkleProof tupleProof;
+}
+
 /// Checks that shares were published on Tartan (SPEC §5, §11): each row's
 /// shares hash with the proof's nodes to a namespaced Merkle root, each
 /// such row root is in the data root, and the data root is one the
@@ -99,6 +141,160 @@ library TartanBlobVerifier {
         if (!oracle.verifyAttestation(p.nonce, p.tuple, p.tupleProof)) {
             revert BadProof("attestation");
         }
+    }
+
+    /// Proves that p.shares are all the shares of namespace ns in the
+    /// original square at height p.tuple.height, whose data root the
+    /// oracle's attesters committed to: no shares at all proves the
+    /// namespace absent. Returns the number of shares.
+    function verifyNamespace(IDAOracle oracle, bytes29 ns, NamespaceProof calldata p)
+        internal
+        view
+        returns (uint256 n)
+    {
+        uint256 k = p.squareWidth;
+        if (k == 0 || k & (k - 1) != 0 || k > 512) {
+            revert BadProof("square width");
+        }
+        if (ns == PARITY_NS) {
+            revert BadProof("namespace");
+        }
+        n = p.shares.length / SHARE_SIZE;
+        if (p.shares.length != n * SHARE_SIZE || p.rows.length > k) {
+            revert BadProof("shares");
+        }
+        bytes32 dataRoot = p.tuple.dataRoot;
+        // The run's rows follow the row below it, or start the square.
+        uint256 next;
+        if (p.hasBelow) {
+            rowRootIn(p.below.row, k, p.below.rowRoot, p.below.rootAunts, dataRoot);
+            if (bytes29(p.below.rowRoot[29:58]) >= ns) {
+                revert BadProof("row below");
+            }
+            next = p.below.row + 1;
+        }
+        uint256 used;
+        for (uint256 i = 0; i < p.rows.length; i++) {
+            NamespaceRowProof calldata r = p.rows[i];
+            if (r.row != next) {
+                revert BadProof("row layout");
+            }
+            next++;
+            rowRootIn(r.row, k, r.rowRoot, r.rootAunts, dataRoot);
+            if (bytes29(r.rowRoot[0:29]) > ns || bytes29(r.rowRoot[29:58]) < ns) {
+                revert BadProof("row range");
+            }
+            uint256 count;
+            if (r.leafNode.length == 0) {
+                if (r.start >= r.end || r.end > k) {
+                    revert BadProof("row layout");
+                }
+                count = r.end - r.start;
+            } else if (r.leafNode.length != NODE_SIZE || r.end != r.start + 1 || r.end > k
+                    || bytes29(r.leafNode[0:29]) <= ns || bytes29(r.leafNode[29:58]) != bytes29(r.leafNode[0:29])) {
+                revert BadProof("absence leaf");
+            }
+            if (used + count > n) {
+                revert BadProof("row size");
+            }
+            bytes calldata shares = p.shares[used * SHARE_SIZE:(used + count) * SHARE_SIZE];
+            used += count;
+            NsWalk memory w = NsWalk(ns, r.start, r.end, count == 0, Node(0, 0, 0));
+            if (count == 0) {
+                w.leaf = Node(bytes29(r.leafNode[0:29]), bytes29(r.leafNode[29:58]), bytes32(r.leafNode[58:90]));
+            }
+            (Node memory root, uint256 cursor) = nsSubtree(w, shares, r.nodes, 0, 2 * k, 0);
+            if (cursor != r.nodes.length) {
+                revert BadProof("extra nodes");
+            }
+            if (root.min != bytes29(r.rowRoot[0:29]) || root.max != bytes29(r.rowRoot[29:58])
+                    || root.digest != bytes32(r.rowRoot[58:90])) {
+                revert BadProof("row root");
+            }
+        }
+        if (used != n) {
+            revert BadProof("unproven shares");
+        }
+        // The run ends at the row above it, or at the square's end.
+        if (p.hasAbove) {
+            if (p.above.row != next) {
+                revert BadProof("row layout");
+            }
+            rowRootIn(p.above.row, k, p.above.rowRoot, p.above.rootAunts, dataRoot);
+            if (bytes29(p.above.rowRoot[0:29]) <= ns) {
+                revert BadProof("row above");
+            }
+        } else if (next != k) {
+            revert BadProof("rows left out");
+        }
+        if (!oracle.verifyAttestation(p.nonce, p.tuple, p.tupleProof)) {
+            revert BadProof("attestation");
+        }
+    }
+
+    /// Reverts unless rowRoot is ODS row `row`'s root under dataRoot.
+    function rowRootIn(uint256 row, uint256 k, bytes calldata rowRoot, bytes32[] calldata aunts, bytes32 dataRoot)
+        private
+        pure
+    {
+        if (row >= k || rowRoot.length != NODE_SIZE || bytes29(rowRoot[0:29]) > bytes29(rowRoot[29:58])) {
+            revert BadProof("row root");
+        }
+        if (merkleRoot(sha256(abi.encodePacked(bytes1(0x00), rowRoot)), row, 4 * k, aunts) != dataRoot) {
+            revert BadProof("data root");
+        }
+    }
+
+    /// What a namespace proof's walk over one row carries down: kept in
+    /// memory, as the walk's calldata slices fill the stack.
+    struct NsWalk {
+        bytes29 ns;
+        uint256 start;
+        uint256 end;
+        bool absent;
+        Node leaf; // the absence proof's leaf node
+    }
+
+    /// subtree for a namespace proof: the leaves in range are the shares,
+    /// or the absence proof's leaf node, and every node taken from the
+    /// proof must lie wholly below ns (left of the range) or above it
+    /// (right of it), which is what shows the range holds all of ns.
+    function nsSubtree(NsWalk memory w, bytes calldata shares, bytes calldata nodes, uint256 lo, uint256 hi, uint256 cursor)
+        private
+        pure
+        returns (Node memory node, uint256)
+    {
+        if (hi <= w.start || lo >= w.end) {
+            if (cursor + NODE_SIZE > nodes.length) {
+                revert BadProof("missing nodes");
+            }
+            bytes calldata b = nodes[cursor:cursor + NODE_SIZE];
+            node = Node(bytes29(b[0:29]), bytes29(b[29:58]), bytes32(b[58:90]));
+            if (node.min > node.max || (hi <= w.start ? node.max >= w.ns : node.min <= w.ns)) {
+                revert BadProof("incomplete");
+            }
+            return (node, cursor + NODE_SIZE);
+        }
+        if (hi - lo == 1) {
+            if (w.absent) {
+                return (w.leaf, cursor);
+            }
+            bytes calldata share = shares[(lo - w.start) * SHARE_SIZE:(lo - w.start + 1) * SHARE_SIZE];
+            if (bytes29(share[0:29]) != w.ns) {
+                revert BadProof("namespace");
+            }
+            return (Node(w.ns, w.ns, sha256(abi.encodePacked(bytes1(0x00), share[0:29], share))), cursor);
+        }
+        uint256 mid = lo + (hi - lo) / 2;
+        Node memory l;
+        Node memory r;
+        (l, cursor) = nsSubtree(w, shares, nodes, lo, mid, cursor);
+        (r, cursor) = nsSubtree(w, shares, nodes, mid, hi, cursor);
+        if (r.min < l.max) {
+            revert BadProof("namespace order");
+        }
+        bytes29 max = r.min == PARITY_NS ? l.max : r.max;
+        return (Node(l.min, max, sha256(abi.encodePacked(bytes1(0x01), l.min, l.max, l.digest, r.min, r.max, r.digest))), cursor);
     }
 
     /// The node over leaves [lo, hi) of a row's tree, whose leaves

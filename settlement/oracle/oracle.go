@@ -196,3 +196,71 @@ func EncodeBlobProof(p BlobProof) (enc []byte, abiType string, err error) {
 	}
 	return enc, args[0].Type.String(), nil
 }
+
+// RowBound, NamespaceRowProof and NamespaceProof are
+// TartanBlobVerifier's structs of a namespace proof.
+type RowBound struct {
+	Row       *big.Int
+	RowRoot   []byte
+	RootAunts [][32]byte
+}
+
+// NamespaceRowProof is one row of a namespace's run.
+type NamespaceRowProof struct {
+	Row       *big.Int
+	Start     *big.Int
+	End       *big.Int
+	Nodes     []byte
+	LeafNode  []byte
+	RowRoot   []byte
+	RootAunts [][32]byte
+}
+
+// NamespaceProof proves all of a namespace's shares at a height (none:
+// its absence) to an attested data root.
+type NamespaceProof struct {
+	Shares      []byte
+	Rows        []NamespaceRowProof
+	HasBelow    bool
+	Below       RowBound
+	HasAbove    bool
+	Above       RowBound
+	SquareWidth *big.Int
+	Nonce       *big.Int
+	Tuple       Tuple
+	TupleProof  MerkleProof
+}
+
+func rowBound(b *erasure.RowBound) RowBound {
+	if b == nil {
+		return RowBound{Row: new(big.Int), RowRoot: []byte{}, RootAunts: [][32]byte{}}
+	}
+	return RowBound{Row: big.NewInt(int64(b.Row)), RowRoot: append([]byte(nil), b.Root[:]...), RootAunts: append([][32]byte{}, b.RootProof.Aunts...)}
+}
+
+// NewNamespaceProof is the verifier's form of a namespace's data in a
+// square of width k at the tuple's height (erasure.NamespaceData), with
+// the tuple's proof to commitment nonce.
+func NewNamespaceProof(nd *erasure.NamespaceData, k int, nonce uint64, t settlement.Tuple, tp erasure.MerkleProof) NamespaceProof {
+	out := NamespaceProof{Shares: []byte{}, Rows: []NamespaceRowProof{},
+		HasBelow: nd.Before != nil, Below: rowBound(nd.Before), HasAbove: nd.After != nil, Above: rowBound(nd.After),
+		SquareWidth: big.NewInt(int64(k)), Nonce: new(big.Int).SetUint64(nonce),
+		Tuple:      Tuple{Height: new(big.Int).SetUint64(t.Height), DataRoot: t.DataRoot},
+		TupleProof: MerkleProof{SideNodes: append([][32]byte{}, tp.Aunts...), Key: big.NewInt(int64(tp.Index)), NumLeaves: big.NewInt(int64(tp.Total))}}
+	for i := range nd.Rows {
+		r := &nd.Rows[i]
+		for j := range r.Shares {
+			out.Shares = append(out.Shares, r.Shares[j][:]...)
+		}
+		rp := NamespaceRowProof{Row: big.NewInt(int64(r.Row)), Start: big.NewInt(int64(r.Proof.Start)), End: big.NewInt(int64(r.Proof.End)),
+			Nodes: []byte{}, LeafNode: []byte{}, RowRoot: append([]byte(nil), r.Root[:]...), RootAunts: append([][32]byte{}, r.RootProof.Aunts...)}
+		for _, n := range r.Proof.Nodes {
+			rp.Nodes = append(rp.Nodes, n[:]...)
+		}
+		if r.Proof.LeafHash != nil {
+			rp.LeafNode = append(rp.LeafNode, r.Proof.LeafHash[:]...)
+		}
+		out.Rows = append(out.Rows, rp)
+	}
+	return out
+}

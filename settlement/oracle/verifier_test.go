@@ -116,9 +116,18 @@ const blobHeight = 42
 
 func newInbox(t *testing.T, dataRoot [32]byte) *inboxFixture {
 	t.Helper()
+	return newInboxRoots(t, map[uint64][32]byte{blobHeight: dataRoot})
+}
+
+// newInboxRoots is newInbox with the data roots of several heights of
+// [1, 100] set.
+func newInboxRoots(t *testing.T, roots map[uint64][32]byte) *inboxFixture {
+	t.Helper()
 	f := deploy(t, 100)
 	ts, c := f.rangeOf(1)
-	ts[blobHeight-1].DataRoot = dataRoot
+	for h, r := range roots {
+		ts[h-1].DataRoot = r
+	}
 	root, err := settlement.TupleRoot(ts)
 	if err != nil {
 		t.Fatal(err)
@@ -148,21 +157,39 @@ func newInbox(t *testing.T, dataRoot [32]byte) *inboxFixture {
 }
 
 func (f *inboxFixture) proofOf(p *erasure.BlobProof, k int) BlobProof {
-	tp, err := settlement.ProveTuple(f.tuples, blobHeight-1)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return NewBlobProof(p, k, 1, f.tuples[blobHeight-1], tp)
+	return f.proofAt(blobHeight, p, k)
 }
 
-// submit calls submitBatch; it returns the revert reason ("" when the
-// batch is accepted) and, accepted, the gas of the transaction.
-func (f *inboxFixture) submit(bp BlobProof, mine bool) (string, uint64) {
-	f.t.Helper()
-	data, err := f.inbox.ABI.Pack("submitBatch", bp)
+func (f *inboxFixture) proofAt(height uint64, p *erasure.BlobProof, k int) BlobProof {
+	tp, err := settlement.ProveTuple(f.tuples, int(height-1))
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	return NewBlobProof(p, k, 1, f.tuples[height-1], tp)
+}
+
+func (f *inboxFixture) namespaceProofAt(height uint64, nd *erasure.NamespaceData, k int) NamespaceProof {
+	tp, err := settlement.ProveTuple(f.tuples, int(height-1))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return NewNamespaceProof(nd, k, 1, f.tuples[height-1], tp)
+}
+
+// proveNamespace calls the inbox's proveNamespace: the revert reason, ""
+// when accepted, and then with mine the transaction's gas.
+func (f *inboxFixture) proveNamespace(np NamespaceProof, mine bool) (string, uint64) {
+	f.t.Helper()
+	data, err := f.inbox.ABI.Pack("proveNamespace", np)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return f.run(data, mine)
+}
+
+// run calls the inbox with data: its revert reason or "".
+func (f *inboxFixture) run(data []byte, mine bool) (string, uint64) {
+	f.t.Helper()
 	if _, err := f.call(f.inboxAt, data); err != nil {
 		if name := revertName(f.verifier, err); name != "" {
 			return name, 0
@@ -177,9 +204,20 @@ func (f *inboxFixture) submit(bp BlobProof, mine bool) (string, uint64) {
 	}
 	r := f.send(&f.inboxAt, data)
 	if r.Status != types.ReceiptStatusSuccessful {
-		f.t.Fatal("submitBatch failed on chain after its call passed")
+		f.t.Fatal("the inbox's transaction failed on chain after its call passed")
 	}
 	return "", r.GasUsed
+}
+
+// submit calls submitBatch; it returns the revert reason ("" when the
+// batch is accepted) and, accepted, the gas of the transaction.
+func (f *inboxFixture) submit(bp BlobProof, mine bool) (string, uint64) {
+	f.t.Helper()
+	data, err := f.inbox.ABI.Pack("submitBatch", bp)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return f.run(data, mine)
 }
 
 // clone deep-copies a proof so a tamper touches one field.
