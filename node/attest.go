@@ -64,6 +64,8 @@ type attestState struct {
 	// range; a peer may be a block behind), judged when it does.
 	pending  map[uint64][][]byte
 	npending int
+	// syncTries counts the sync rounds that asked about a nonce.
+	syncTries map[uint64]int
 }
 
 // maxPendingAttestations bounds the attestations kept for judging later.
@@ -78,7 +80,8 @@ func (n *Node) initAttest(ctx context.Context) error {
 		return err
 	}
 	a := &attestState{params: p, power: map[settlement.Address]int64{},
-		sigs: map[uint64]map[settlement.Address]settlement.Attestation{}, roots: map[uint64][32]byte{}, pending: map[uint64][][]byte{}}
+		sigs: map[uint64]map[settlement.Address]settlement.Attestation{}, roots: map[uint64][32]byte{}, pending: map[uint64][][]byte{},
+		syncTries: map[uint64]int{}}
 	for _, v := range n.genesis.Validators {
 		if v.SettlementAddress == "" {
 			continue
@@ -102,6 +105,7 @@ func (n *Node) initAttest(ctx context.Context) error {
 			n.log.Warn("this validator's settlement address is not in the genesis: it does not attest", "address", settlement.AddressOf(key).Hex())
 		}
 	}
+	n.host.ServeAttestations(settlement.AttestationSize, attestSource{a})
 	if a.topic, err = n.host.JoinTopic(attestTopicName(n.genesis.ChainID), settlement.AttestationSize, n.validateAttestation, n.receiveAttestation); err != nil {
 		return err
 	}
@@ -391,6 +395,112 @@ func (n *Node) attestLoop(ctx context.Context) error {
 		case <-changed:
 		case <-time.After(time.Minute):
 		}
+	}
+}
+
+// attestSource serves the attestations held to peers catching up.
+type attestSource struct{ a *attestState }
+
+func (s attestSource) Attestations(_ context.Context, nonce uint64) ([][]byte, error) {
+	s.a.mu.Lock()
+	defer s.a.mu.Unlock()
+	sigs, ok := s.a.sigs[nonce]
+	if !ok {
+		return nil, fmt.Errorf("%w: no attestations of nonce %d", p2p.ErrNotFound, nonce)
+	}
+	out := make([][]byte, 0, len(sigs))
+	for _, at := range sigs {
+		b, _ := at.MarshalBinary()
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// Attestation sync: gossip carries an attestation once, so a node that
+// was away asks peers for the ranges whose signatures it lacks.
+const (
+	// attestSyncEvery is the pause between rounds; attestSyncNonces how
+	// many of the latest closed ranges a round looks at, and
+	// attestSyncAsks how many it asks about.
+	attestSyncEvery  = 5 * time.Second
+	attestSyncNonces = 64
+	attestSyncAsks   = 8
+	attestSyncTries  = 3
+)
+
+// attestSyncLoop runs attestation sync rounds until ctx ends.
+func (n *Node) attestSyncLoop(ctx context.Context) error {
+	if n.attest == nil {
+		return nil
+	}
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		n.syncAttestations(ctx)
+		t.Reset(attestSyncEvery)
+	}
+}
+
+// syncAttestations asks peers for the attestations of the latest closed
+// ranges that lack a signer here; a peer that sends a wrong one is
+// penalised.
+func (n *Node) syncAttestations(ctx context.Context) {
+	a := n.attest
+	local, _ := n.chain.Heights()
+	closed := a.params.NonceOf(local+1) - 1 // the ranges wholly at or below the head
+	a.mu.Lock()
+	for nonce := range a.syncTries {
+		if nonce+attestSyncNonces <= closed {
+			delete(a.syncTries, nonce)
+		}
+	}
+	a.mu.Unlock()
+	asked := 0
+	for nonce := closed; nonce >= 1 && nonce+attestSyncNonces > closed && asked < attestSyncAsks && ctx.Err() == nil; nonce-- {
+		if start, _ := a.params.Range(nonce); start < n.chain.Base() {
+			break // not held here: nothing to check them against
+		}
+		a.mu.Lock()
+		// A range some attester never signed (it was down) is asked
+		// about a few times, not forever.
+		skip := len(a.sigs[nonce]) >= len(a.attesters) || a.syncTries[nonce] >= attestSyncTries
+		if !skip {
+			a.syncTries[nonce]++
+		}
+		a.mu.Unlock()
+		if skip {
+			continue
+		}
+		asked++
+		_ = n.fromPeers(ctx, fmt.Sprintf("the attestations of nonce %d", nonce), func(ctx context.Context, p peer.ID) error {
+			ats, err := n.host.RequestAttestations(ctx, p, nonce, settlement.AttestationSize)
+			if err != nil {
+				return err
+			}
+			for _, b := range ats {
+				at, signer, bad, err := n.checkAttestation(ctx, b)
+				switch {
+				case bad || (err == nil && at.Nonce != nonce):
+					why := fmt.Errorf("attestation sync: asked for nonce %d, got nonce %d: %v", nonce, at.Nonce, err)
+					n.host.Penalize(p, p2p.OffenceInvalid, why)
+					return why
+				case err == nil:
+					n.keepAttestation(ctx, signer, at)
+				}
+			}
+			a.mu.Lock()
+			complete := len(a.sigs[nonce]) >= len(a.attesters)
+			a.mu.Unlock()
+			if !complete {
+				return fmt.Errorf("%s has %d of nonce %d", p, len(ats), nonce)
+			}
+			return nil
+		})
 	}
 }
 

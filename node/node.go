@@ -271,6 +271,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run("metrics", n.metricsLoop)
 	run("fraud sync", n.fraudSyncLoop)
 	run("attest", n.attestLoop)
+	run("attest sync", n.attestSyncLoop)
 	roles := func() {
 		run("availability", n.availLoop)
 		switch n.cfg.Role {

@@ -354,6 +354,24 @@ func TestFourValidatorsAndALightNode(t *testing.T) {
 		}
 	}
 	checkAttestations(t, g, vals, light, target)
+
+	// A node that joins now saw none of the gossip: attestation sync
+	// brings it every validator's signature of the ranges below its head.
+	late, _ := startNode(t, filepath.Join(root, "late"), InitOptions{Role: RoleFull, Genesis: genesis, Config: nodeConfig(RoleFull, boot)})
+	params, _, perr := g.SettlementParams()
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	lastNonce := params.NonceOf(target) - 1
+	var c api.SettlementCommitment
+	waitFor(t, 30*time.Second, fmt.Sprintf("nonces 1 to %d with every signature on a node that joined late", lastNonce), func() bool {
+		for nonce := uint64(1); nonce <= lastNonce; nonce++ {
+			if httpJSON(t, "GET", url(late, fmt.Sprintf("/v1/settlement/commitments/%d", nonce)), nil, &c) != 200 || len(c.Signatures) != len(vals) {
+				return false
+			}
+		}
+		return true
+	}, func() string { return httpBody(t, url(late, fmt.Sprintf("/v1/settlement/commitments/%d", lastNonce))) })
 }
 
 // checkAttestations: every validator attests every range below the head;
