@@ -23,6 +23,7 @@ import (
 	sm "github.com/cometbft/cometbft/state"
 	cmtstore "github.com/cometbft/cometbft/store"
 	"github.com/cometbft/cometbft/types"
+	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
@@ -119,6 +120,30 @@ func blockStoreOptions() *opt.Options {
 	}
 }
 
+// closedReads reads nothing from a closed database instead of failing.
+// CometBFT's node closes its databases on Stop while goroutines of its
+// consensus reactor that Stop does not await may still read the block
+// store, and the store panics on any read error; a read after Close
+// finds nothing, and the goroutine then sees the reactor stopped and
+// returns.
+type closedReads struct{ dbm.DB }
+
+func (d closedReads) Get(key []byte) ([]byte, error) {
+	v, err := d.DB.Get(key)
+	if errors.Is(err, leveldb.ErrClosed) {
+		return nil, nil
+	}
+	return v, err
+}
+
+func (d closedReads) Has(key []byte) (bool, error) {
+	ok, err := d.DB.Has(key)
+	if errors.Is(err, leveldb.ErrClosed) {
+		return false, nil
+	}
+	return ok, err
+}
+
 // NewEngine builds the CometBFT node around app. It starts nothing.
 func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engine, error) {
 	c := cmtcfg.DefaultConfig()
@@ -177,6 +202,9 @@ func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engin
 			db, err = dbm.NewGoLevelDBWithOpts(ctx.ID, ctx.Config.DBDir(), blockStoreOptions())
 		} else {
 			db, err = cmtcfg.DefaultDBProvider(ctx)
+		}
+		if err == nil {
+			db = closedReads{db}
 		}
 		if err == nil && ctx.ID == "state" {
 			e.state = sm.NewStore(db, sm.StoreOptions{DiscardABCIResponses: true})

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
+
 	"github.com/tartan-da/tartan/da"
 )
 
@@ -166,5 +168,33 @@ func TestFourValidatorsCommitTheSameSquares(t *testing.T) {
 		if b := vs[1].store.block(h); b == nil || len(b.TxKeys) != 0 {
 			t.Fatalf("height %d holds transactions, want an empty block", h)
 		}
+	}
+}
+
+// A read of a closed database finds nothing instead of failing, so that
+// CometBFT's reactor goroutines that outlive its Stop do not panic.
+func TestClosedReadsFindNothing(t *testing.T) {
+	raw, err := dbm.NewGoLevelDB("blockstore", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := closedReads{raw}
+	if err := db.Set([]byte("k"), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.Get([]byte("k")); err != nil || string(v) != "v" {
+		t.Fatalf("open: %q, %v", v, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Get([]byte("k")); err == nil {
+		t.Fatal("goleveldb reads a closed database without an error: the wrapper is not needed")
+	}
+	if v, err := db.Get([]byte("k")); err != nil || v != nil {
+		t.Fatalf("closed: %q, %v; want nothing", v, err)
+	}
+	if ok, err := db.Has([]byte("k")); err != nil || ok {
+		t.Fatalf("closed: has %v, %v", ok, err)
 	}
 }

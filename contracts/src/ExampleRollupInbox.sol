@@ -43,6 +43,13 @@ contract ExampleRollupInbox {
         emit BatchAccepted(batchHash, proof.tuple.height, data.length);
     }
 
+    /// Checks a batch's proof as submitBatch does, recording nothing: the
+    /// hash the batch would be accepted under.
+    function verifyBatch(BlobProof calldata proof) external view returns (bytes32 batchHash) {
+        TartanBlobVerifier.verify(oracle, namespace, proof);
+        return keccak256(blobData(proof.shares));
+    }
+
     /// Records everything the rollup's namespace holds at a height, which
     /// may be nothing (an absence proof): a fault proof can then rely on
     /// there being no other batch at that height.
