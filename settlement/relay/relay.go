@@ -67,9 +67,6 @@ func New(cfg Config, acct *Account, log *slog.Logger) (*Relayer, error) {
 // Run posts until ctx ends; failures are logged and retried.
 func (r *Relayer) Run(ctx context.Context) error {
 	r.log.Info("relaying", "node", r.cfg.Node, "oracle", r.cfg.Oracle, "from", r.acct.Address(), "confirmations", r.cfg.Confirmations)
-	if err := r.acct.Settled(ctx); err != nil {
-		return nilOnDone(ctx, err)
-	}
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -90,13 +87,6 @@ func (r *Relayer) Run(ctx context.Context) error {
 	}
 }
 
-func nilOnDone(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return nil
-	}
-	return err
-}
-
 // State is the oracle's progress: the latest stored nonce and the first
 // height after its range.
 func (r *Relayer) State(ctx context.Context) (nonce, latestBlock uint64, err error) {
@@ -114,6 +104,12 @@ func (r *Relayer) State(ctx context.Context) (nonce, latestBlock uint64, err err
 // holds it with enough signatures, and waits for the post's
 // confirmations. It reports whether it posted.
 func (r *Relayer) Step(ctx context.Context) (bool, error) {
+	// A transaction of ours still pending (sent before a restart, or put
+	// back into the pool by a reorg) may be the very post this round
+	// would make: let it land first.
+	if err := r.acct.Settled(ctx); err != nil {
+		return false, err
+	}
 	nonce, latest, err := r.State(ctx)
 	if err != nil {
 		return false, err

@@ -277,3 +277,39 @@ func TestRelayRefusesAnotherChainsRanges(t *testing.T) {
 		t.Fatalf("%d transactions sent, want 1", n)
 	}
 }
+
+// TestRelayAfterReorg: the L1 drops the block of a post (a reorg from
+// the block before it); the relayer goes on from the oracle as the new
+// chain has it, and each commitment lands once.
+func TestRelayAfterReorg(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	before, err := r.c.b.Client().HeaderByNumber(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.setSigners(4)
+	rl := r.relayer(t, 1)
+	r.run(t, rl, 1)
+	r.c.mu.Lock()
+	if err := r.c.b.Fork(before.Hash()); err != nil {
+		r.c.mu.Unlock()
+		t.Fatal(err)
+	}
+	for range 5 { // longer than the chain it replaces
+		r.c.b.Commit()
+	}
+	r.c.mu.Unlock()
+	// geth puts the post back into its pool, to be mined again on the new
+	// chain: the relayer must wait for it rather than post beside it.
+	r.setSigners(4, 3)
+	r.run(t, rl, 2)
+	time.Sleep(100 * time.Millisecond)
+	nonce, latest, err := rl.State(ctx)
+	if err != nil || nonce != 2 || latest != 2*window+1 {
+		t.Fatalf("after the reorg the oracle is at nonce %d, latest block %d (%v)", nonce, latest, err)
+	}
+	if n := r.sent(t); n != 2 {
+		t.Fatalf("the relayer has %d transactions on the chain for 2 commitments", n)
+	}
+}
