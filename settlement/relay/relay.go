@@ -20,6 +20,9 @@ import (
 	"github.com/tartan-da/tartan/settlement/bindings"
 )
 
+// postTimeout bounds the wait for one post's receipt.
+const postTimeout = 5 * time.Minute
+
 // Config is a relayer's.
 type Config struct {
 	// Node is the base URL of a Tartan node's REST API.
@@ -139,7 +142,12 @@ func (r *Relayer) Step(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("relay: packing commitRange %d: %w", c.Nonce, err)
 	}
 	start := time.Now()
-	rc, err := r.acct.Call(ctx, &r.cfg.Oracle, data)
+	// A post the L1 drops never gets a receipt: give up waiting after a
+	// while, and the next round, finding nothing pending and the oracle
+	// behind, posts it again.
+	pctx, cancel := context.WithTimeout(ctx, postTimeout)
+	defer cancel()
+	rc, err := r.acct.Call(pctx, &r.cfg.Oracle, data)
 	if err != nil {
 		return false, fmt.Errorf("relay: posting commitment %d: %w", c.Nonce, err)
 	}
