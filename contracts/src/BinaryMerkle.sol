@@ -8,11 +8,37 @@ import {BinaryMerkleProof} from "./DataRootTuple.sol";
 /// sha256(0x01 ‖ left ‖ right), and a tree of n leaves splits at the
 /// largest power of two below n.
 library BinaryMerkle {
+    /// sha256(0x01 ‖ a ‖ b), an RFC-6962 inner node. Hashed in memory past
+    /// the free pointer, which is left where it is: no allocation per
+    /// node (abi.encodePacked's buffer cost more than the hash).
+    function inner(bytes32 a, bytes32 b) internal view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0x01)
+            mstore(add(p, 1), a)
+            mstore(add(p, 33), b)
+            if iszero(staticcall(gas(), 2, p, 65, 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
+    }
+
+    /// sha256(0x00 ‖ a ‖ b ‖ …): a leaf of 64 bytes (a Blobstream tuple).
+    function leaf64(bytes32 a, bytes32 b) internal view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0x00)
+            mstore(add(p, 1), a)
+            mstore(add(p, 33), b)
+            if iszero(staticcall(gas(), 2, p, 65, 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
+    }
+
     /// The root that leafHash and its proof hash to; ok is false when the
     /// proof has the wrong number of side nodes for its key and size.
     function rootOf(bytes32 leafHash, uint256 key, uint256 numLeaves, bytes32[] memory sideNodes)
         internal
-        pure
+        view
         returns (bytes32 root, bool ok)
     {
         if (numLeaves == 0 || key >= numLeaves) {
@@ -28,9 +54,9 @@ library BinaryMerkle {
         for (uint256 i = 0; i < depth; i++) {
             bytes32 side = sideNodes[i];
             if ((right >> (depth - 1 - i)) & 1 == 1) {
-                root = sha256(abi.encodePacked(bytes1(0x01), side, root));
+                root = inner(side, root);
             } else {
-                root = sha256(abi.encodePacked(bytes1(0x01), root, side));
+                root = inner(root, side);
             }
         }
         return (root, true);
@@ -59,7 +85,7 @@ library BinaryMerkle {
     }
 
     /// Whether leaf is at proof.key among proof.numLeaves leaves under root.
-    function verify(bytes32 root, BinaryMerkleProof memory proof, bytes memory leaf) internal pure returns (bool) {
+    function verify(bytes32 root, BinaryMerkleProof memory proof, bytes memory leaf) internal view returns (bool) {
         (bytes32 got, bool ok) =
             rootOf(sha256(abi.encodePacked(bytes1(0x00), leaf)), proof.key, proof.numLeaves, proof.sideNodes);
         return ok && got == root;

@@ -235,7 +235,7 @@ library TartanBlobVerifier {
     /// Reverts unless rowRoot is ODS row `row`'s root under dataRoot.
     function rowRootIn(uint256 row, uint256 k, bytes calldata rowRoot, bytes32[] calldata aunts, bytes32 dataRoot)
         private
-        pure
+        view
     {
         if (row >= k || rowRoot.length != NODE_SIZE || bytes29(rowRoot[0:29]) > bytes29(rowRoot[29:58])) {
             revert BadProof("row root");
@@ -261,7 +261,7 @@ library TartanBlobVerifier {
     /// (right of it), which is what shows the range holds all of ns.
     function nsSubtree(NsWalk memory w, bytes calldata shares, bytes calldata nodes, uint256 lo, uint256 hi, uint256 cursor)
         private
-        pure
+        view
         returns (Node memory node, uint256)
     {
         if (hi <= w.start || lo >= w.end) {
@@ -283,7 +283,7 @@ library TartanBlobVerifier {
             if (bytes29(share[0:29]) != w.ns) {
                 revert BadProof("namespace");
             }
-            return (Node(w.ns, w.ns, sha256(abi.encodePacked(bytes1(0x00), share[0:29], share))), cursor);
+            return (Node(w.ns, w.ns, nmtLeaf(share)), cursor);
         }
         uint256 mid = lo + (hi - lo) / 2;
         Node memory l;
@@ -294,7 +294,44 @@ library TartanBlobVerifier {
             revert BadProof("namespace order");
         }
         bytes29 max = r.min == PARITY_NS ? l.max : r.max;
-        return (Node(l.min, max, sha256(abi.encodePacked(bytes1(0x01), l.min, l.max, l.digest, r.min, r.max, r.digest))), cursor);
+        return (Node(l.min, max, nmtInner(l, r)), cursor);
+    }
+
+    /// sha256(0x01 ‖ l ‖ r) of two namespaced nodes (SPEC §5.3), hashed
+    /// past the free memory pointer without allocating.
+    function nmtInner(Node memory l, Node memory r) private view returns (bytes32 h) {
+        bytes29 lmin = l.min;
+        bytes29 lmax = l.max;
+        bytes32 ld = l.digest;
+        bytes29 rmin = r.min;
+        bytes29 rmax = r.max;
+        bytes32 rd = r.digest;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0x01)
+            // Each namespace is 29 bytes left-aligned in its word: the next
+            // store overwrites the three zero bytes after it.
+            mstore(add(p, 1), lmin)
+            mstore(add(p, 30), lmax)
+            mstore(add(p, 59), ld)
+            mstore(add(p, 91), rmin)
+            mstore(add(p, 120), rmax)
+            mstore(add(p, 149), rd)
+            if iszero(staticcall(gas(), 2, p, 181, 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
+    }
+
+    /// sha256(0x00 ‖ namespace ‖ share) of a share in calldata (SPEC §5.2).
+    function nmtLeaf(bytes calldata share) private view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0x00)
+            calldatacopy(add(p, 1), share.offset, 29)
+            calldatacopy(add(p, 30), share.offset, 512)
+            if iszero(staticcall(gas(), 2, p, 542, 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
     }
 
     /// The node over leaves [lo, hi) of a row's tree, whose leaves
@@ -309,7 +346,7 @@ library TartanBlobVerifier {
         uint256 lo,
         uint256 hi,
         uint256 cursor
-    ) private pure returns (Node memory node, uint256) {
+    ) private view returns (Node memory node, uint256) {
         if (hi <= start || lo >= end) {
             if (cursor + NODE_SIZE > nodes.length) {
                 revert BadProof("missing nodes");
@@ -322,7 +359,7 @@ library TartanBlobVerifier {
             if (bytes29(share[0:29]) != ns) {
                 revert BadProof("namespace");
             }
-            return (Node(ns, ns, sha256(abi.encodePacked(bytes1(0x00), share[0:29], share))), cursor);
+            return (Node(ns, ns, nmtLeaf(share)), cursor);
         }
         uint256 mid = lo + (hi - lo) / 2;
         Node memory l;
@@ -333,14 +370,14 @@ library TartanBlobVerifier {
             revert BadProof("namespace order");
         }
         bytes29 max = r.min == PARITY_NS ? l.max : r.max;
-        return (Node(l.min, max, sha256(abi.encodePacked(bytes1(0x01), l.min, l.max, l.digest, r.min, r.max, r.digest))), cursor);
+        return (Node(l.min, max, nmtInner(l, r)), cursor);
     }
 
     /// The RFC-6962 root leafHash and its aunts (bottom-up) give at index
     /// key of numLeaves leaves; reverts on a proof of the wrong length.
     function merkleRoot(bytes32 leafHash, uint256 key, uint256 numLeaves, bytes32[] calldata aunts)
         internal
-        pure
+        view
         returns (bytes32 root)
     {
         (uint256 depth, uint256 right) = BinaryMerkle.path(key, numLeaves);
@@ -350,9 +387,9 @@ library TartanBlobVerifier {
         root = leafHash;
         for (uint256 i = 0; i < depth; i++) {
             if ((right >> (depth - 1 - i)) & 1 == 1) {
-                root = sha256(abi.encodePacked(bytes1(0x01), aunts[i], root));
+                root = BinaryMerkle.inner(aunts[i], root);
             } else {
-                root = sha256(abi.encodePacked(bytes1(0x01), root, aunts[i]));
+                root = BinaryMerkle.inner(root, aunts[i]);
             }
         }
     }
