@@ -69,9 +69,11 @@ library BinaryMerkle {
         uint256 lo;
         uint256 size = numLeaves;
         while (size > 1) {
-            uint256 split = 1;
-            while (split << 1 < size) {
-                split <<= 1;
+            // The largest power of two below size: the bit below size - 1's
+            // highest set bit (CLZ, EIP-7939, is an Osaka opcode).
+            uint256 split;
+            assembly {
+                split := shl(sub(255, clz(sub(size, 1))), 1)
             }
             if (key - lo >= split) {
                 right |= uint256(1) << depth;

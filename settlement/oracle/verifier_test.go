@@ -21,7 +21,7 @@ import (
 // storage write) against regressions instead.
 //
 // verifyBatch checks the proof alone (no storage write): at k=128 it costs
-// 111.3k for one share, still above 90k. Its 2,628 bytes of calldata have
+// 107.8k for one share, still above 90k. Its 2,628 bytes of calldata have
 // an EIP-7623 floor of 92.7k (21k + 10 gas a token) before any
 // execution, so no proof in this ABI form can meet 90k under Osaka; a
 // packed encoding and a leaner walk would both be needed.
