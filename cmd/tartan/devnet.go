@@ -715,6 +715,7 @@ func printDevnet(w io.Writer, dir string, nodes []*devnetNode, l1 *devnetL1) {
 		}
 	}
 	fmt.Fprintln(w, "\ntry next:")
+	fmt.Fprintf(w, "  open %s/ui/    # the dashboard (every node serves one)\n", avail.apiURL())
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/blobs -d '{\"blobs\":[{\"namespace\":\"%s\",\"data\":\"aGVsbG8gdGFydGFu\"}]}'\n", submit.apiURL(), tryNamespace)
 	fmt.Fprintf(w, "  curl -s '%s/v1/blobs/HEIGHT?namespace=%s'    # HEIGHT from the answer above\n", read.apiURL(), tryNamespace)
 	fmt.Fprintf(w, "  curl -s %s/v1/headers/head\n", read.apiURL())
