@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -49,13 +48,9 @@ func runInbox(ctx context.Context, e *env, args []string) error {
 	if c, err := hex.DecodeString(*comFlag); err != nil || len(c) != 32 {
 		return usageErr("--commitment %q: want 64 hex characters", *comFlag)
 	}
-	b, err := os.ReadFile(*keyFile)
+	key, err := readKey(*keyFile)
 	if err != nil {
 		return err
-	}
-	key, err := settlement.ParseKey(b)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *keyFile, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"fmt"
 	"log/slog"
 	"os"
@@ -36,13 +37,9 @@ func runRelay(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("--oracle: %v", err)
 	}
-	b, err := os.ReadFile(*keyFile)
+	key, err := readKey(*keyFile)
 	if err != nil {
 		return err
-	}
-	key, err := settlement.ParseKey(b)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *keyFile, err)
 	}
 	client, err := relay.Dial(ctx, *l1)
 	if err != nil {
@@ -59,4 +56,17 @@ func runRelay(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return r.Run(ctx)
+}
+
+// readKey reads a secp256k1 key file (hex, as settlement writes them).
+func readKey(path string) (*ecdsa.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	key, err := settlement.ParseKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return key, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"sync"
 
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
@@ -18,6 +17,7 @@ import (
 	"github.com/tartan-da/tartan/contracts"
 	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/settlement"
+	"github.com/tartan-da/tartan/settlement/bindings"
 )
 
 // Contract is a compiled contract: its ABI and creation bytecode.
@@ -50,20 +50,25 @@ func Load(name string) (*Contract, error) {
 	return c, nil
 }
 
-// Attester is one entry of the oracle's attester set, as the contract's
-// Attester struct.
-type Attester struct {
-	Addr  common.Address
-	Power *big.Int
-}
-
-// Signature is the contract's Signature struct; V = 0 marks an attester
-// that did not sign.
-type Signature struct {
-	V uint8
-	R [32]byte
-	S [32]byte
-}
+// The contracts' structs, as the generated bindings define them.
+type (
+	// Attester is one entry of the oracle's attester set.
+	Attester = bindings.TartanDataRootOracleAttester
+	// Signature is an attester's; V = 0 marks one that did not sign.
+	Signature = bindings.TartanDataRootOracleSignature
+	// Tuple is Blobstream's DataRootTuple.
+	Tuple = bindings.DataRootTuple
+	// MerkleProof is Blobstream's BinaryMerkleProof.
+	MerkleProof = bindings.BinaryMerkleProof
+	// RowProof and BlobProof are TartanBlobVerifier's blob proof.
+	RowProof  = bindings.RowProof
+	BlobProof = bindings.BlobProof
+	// RowBound, NamespaceRowProof and NamespaceProof are its namespace
+	// proof.
+	RowBound          = bindings.RowBound
+	NamespaceRowProof = bindings.NamespaceRowProof
+	NamespaceProof    = bindings.NamespaceProof
+)
 
 // SplitSignature turns r ‖ s ‖ v (settlement.Domain.Sign) into the
 // contract's struct; nil gives the absent marker.
@@ -76,20 +81,6 @@ func SplitSignature(sig []byte) Signature {
 	copy(s.S[:], sig[32:64])
 	s.V = sig[64]
 	return s
-}
-
-// Tuple and MerkleProof are Blobstream's DataRootTuple and
-// BinaryMerkleProof.
-type Tuple struct {
-	Height   *big.Int
-	DataRoot [32]byte
-}
-
-// MerkleProof is Blobstream's BinaryMerkleProof.
-type MerkleProof struct {
-	SideNodes [][32]byte
-	Key       *big.Int
-	NumLeaves *big.Int
 }
 
 // DeployInput is the constructor's packed arguments.
@@ -125,26 +116,6 @@ func (c *Contract) AttestersHash(set []Attester) ([32]byte, error) {
 	return crypto.Keccak256Hash(b), nil
 }
 
-// RowProof and BlobProof are TartanBlobVerifier's structs.
-type RowProof struct {
-	Row       *big.Int
-	Start     *big.Int
-	End       *big.Int
-	Nodes     []byte
-	RowRoot   []byte
-	RootAunts [][32]byte
-}
-
-// BlobProof proves a blob's shares to an attested data root.
-type BlobProof struct {
-	Shares      []byte
-	Rows        []RowProof
-	SquareWidth *big.Int
-	Nonce       *big.Int
-	Tuple       Tuple
-	TupleProof  MerkleProof
-}
-
 // NewBlobProof is the verifier's form of a blob proof from a square of
 // width k at the tuple's height, with the tuple's proof to commitment
 // nonce (settlement.ProveTuple).
@@ -170,65 +141,15 @@ func NewBlobProof(p *erasure.BlobProof, k int, nonce uint64, t settlement.Tuple,
 	return out
 }
 
-// blobProofArgs is the ABI of a BlobProof argument, read once from the
-// example inbox, whose submitBatch takes exactly one.
-var blobProofArgs = sync.OnceValues(func() (abi.Arguments, error) {
-	c, err := Load("ExampleRollupInbox")
-	if err != nil {
-		return nil, err
-	}
-	m, ok := c.ABI.Methods["submitBatch"]
-	if !ok || len(m.Inputs) != 1 {
-		return nil, fmt.Errorf("oracle: ExampleRollupInbox has no submitBatch(BlobProof)")
-	}
-	return m.Inputs, nil
-})
-
 // EncodeBlobProof is abi.encode(p), what a contract function taking one
 // BlobProof reads after its selector, and the ABI signature of the type.
 func EncodeBlobProof(p BlobProof) (enc []byte, abiType string, err error) {
-	args, err := blobProofArgs()
-	if err != nil {
-		return nil, "", err
-	}
+	// The inbox's submitBatch takes exactly one BlobProof.
+	args := bindings.NewExampleRollupInbox().GetABI().Methods["submitBatch"].Inputs
 	if enc, err = args.Pack(p); err != nil {
 		return nil, "", fmt.Errorf("oracle: encoding a blob proof: %w", err)
 	}
 	return enc, args[0].Type.String(), nil
-}
-
-// RowBound, NamespaceRowProof and NamespaceProof are
-// TartanBlobVerifier's structs of a namespace proof.
-type RowBound struct {
-	Row       *big.Int
-	RowRoot   []byte
-	RootAunts [][32]byte
-}
-
-// NamespaceRowProof is one row of a namespace's run.
-type NamespaceRowProof struct {
-	Row       *big.Int
-	Start     *big.Int
-	End       *big.Int
-	Nodes     []byte
-	LeafNode  []byte
-	RowRoot   []byte
-	RootAunts [][32]byte
-}
-
-// NamespaceProof proves all of a namespace's shares at a height (none:
-// its absence) to an attested data root.
-type NamespaceProof struct {
-	Shares      []byte
-	Rows        []NamespaceRowProof
-	HasBelow    bool
-	Below       RowBound
-	HasAbove    bool
-	Above       RowBound
-	SquareWidth *big.Int
-	Nonce       *big.Int
-	Tuple       Tuple
-	TupleProof  MerkleProof
 }
 
 func rowBound(b *erasure.RowBound) RowBound {
