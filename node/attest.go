@@ -428,6 +428,10 @@ const (
 	attestSyncTries  = 3
 )
 
+// complete reports whether every attester's signature of nonce is held.
+// Called with mu held.
+func (a *attestState) complete(nonce uint64) bool { return len(a.sigs[nonce]) >= len(a.attesters) }
+
 // attestSyncLoop runs attestation sync rounds until ctx ends.
 func (n *Node) attestSyncLoop(ctx context.Context) error {
 	if n.attest == nil {
@@ -468,7 +472,7 @@ func (n *Node) syncAttestations(ctx context.Context) {
 		a.mu.Lock()
 		// A range some attester never signed (it was down) is asked
 		// about a few times, not forever.
-		skip := len(a.sigs[nonce]) >= len(a.attesters) || a.syncTries[nonce] >= attestSyncTries
+		skip := a.complete(nonce) || a.syncTries[nonce] >= attestSyncTries
 		if !skip {
 			a.syncTries[nonce]++
 		}
@@ -494,7 +498,7 @@ func (n *Node) syncAttestations(ctx context.Context) {
 				}
 			}
 			a.mu.Lock()
-			complete := len(a.sigs[nonce]) >= len(a.attesters)
+			complete := a.complete(nonce)
 			a.mu.Unlock()
 			if !complete {
 				return fmt.Errorf("%s has %d of nonce %d", p, len(ats), nonce)

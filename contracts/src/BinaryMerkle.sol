@@ -22,18 +22,6 @@ library BinaryMerkle {
         }
     }
 
-    /// sha256(0x00 ‖ a ‖ b ‖ …): a leaf of 64 bytes (a Blobstream tuple).
-    function leaf64(bytes32 a, bytes32 b) internal view returns (bytes32 h) {
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore8(p, 0x00)
-            mstore(add(p, 1), a)
-            mstore(add(p, 33), b)
-            if iszero(staticcall(gas(), 2, p, 65, 0x00, 0x20)) { revert(0, 0) }
-            h := mload(0x00)
-        }
-    }
-
     /// The root that leafHash and its proof hash to; ok is false when the
     /// proof has the wrong number of side nodes for its key and size.
     function rootOf(bytes32 leafHash, uint256 key, uint256 numLeaves, bytes32[] memory sideNodes)

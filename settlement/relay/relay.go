@@ -17,7 +17,9 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/tartan-da/tartan/api"
+	"github.com/tartan-da/tartan/settlement"
 	"github.com/tartan-da/tartan/settlement/bindings"
+	"github.com/tartan-da/tartan/settlement/oracle"
 )
 
 // postTimeout bounds the wait for one post's receipt.
@@ -225,7 +227,7 @@ func commitRangeArgs(c api.SettlementCommitment) ([]Attester, []bindings.TartanD
 	bySigner := map[common.Address][]byte{}
 	for _, s := range c.Signatures {
 		sig, err := hexutil.Decode(s.Signature)
-		if err != nil || len(sig) != 65 || !common.IsHexAddress(s.Address) {
+		if err != nil || len(sig) != settlement.SignatureSize || !common.IsHexAddress(s.Address) {
 			return nil, nil, fmt.Errorf("relay: commitment %d: malformed signature of %s", c.Nonce, s.Validator)
 		}
 		bySigner[common.HexToAddress(s.Address)] = sig
@@ -238,11 +240,7 @@ func commitRangeArgs(c api.SettlementCommitment) ([]Attester, []bindings.TartanD
 		}
 		addr := common.HexToAddress(a.Address)
 		set[i] = Attester{Addr: addr, Power: big.NewInt(a.Power)}
-		if sig, ok := bySigner[addr]; ok {
-			copy(sigs[i].R[:], sig[:32])
-			copy(sigs[i].S[:], sig[32:64])
-			sigs[i].V = sig[64]
-		}
+		sigs[i] = oracle.SplitSignature(bySigner[addr])
 	}
 	return set, sigs, nil
 }
