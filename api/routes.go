@@ -549,15 +549,17 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) blobProof(w http.ResponseWriter, r *http.Request) {
-	height, _, b, err := s.findBlob(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
+	// The parameter first, as the other reads do: a request that cannot be
+	// answered costs no blob lookup.
 	evm, err := proofFormat(r)
 	if err == nil && evm && s.svc.Settlement == nil {
 		err = fmt.Errorf("%w: format=evm: this chain's genesis has no settlement parameters", ErrNotServed)
 	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	height, _, b, err := s.findBlob(r)
 	if err != nil {
 		writeError(w, err)
 		return
