@@ -108,16 +108,11 @@ func loadOrGenPV(home string) (pv *privval.FilePV, err error) {
 	return privval.LoadOrGenFilePV(filepath.Join(home, ValidatorKeyFile), filepath.Join(home, validatorStateFile)), nil
 }
 
-// blockStoreOptions tune CometBFT's block store, where every block's
-// blobs land once more: blob data does not compress, so snappy only costs
-// CPU at each flush and compaction, and a larger write buffer flushes a
-// loaded chain's multi-MB blocks to disk less often.
+// blockStoreOptions tune the LSM tree under the block store's value log
+// (valueLogDB), which holds only pointers and small records: nothing
+// there compresses much, so snappy only costs CPU.
 func blockStoreOptions() *opt.Options {
-	return &opt.Options{
-		Compression:         opt.NoCompression,
-		WriteBuffer:         32 << 20,
-		CompactionTableSize: 8 << 20,
-	}
+	return &opt.Options{Compression: opt.NoCompression}
 }
 
 // closedReads reads nothing from a closed database instead of failing.
@@ -200,6 +195,13 @@ func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engin
 		var err error
 		if ctx.ID == "blockstore" && dbm.BackendType(ctx.Config.DBBackend) == dbm.GoLevelDBBackend {
 			db, err = dbm.NewGoLevelDBWithOpts(ctx.ID, ctx.Config.DBDir(), blockStoreOptions())
+			if err == nil {
+				var vdb dbm.DB
+				if vdb, err = openValueLog(db, filepath.Join(ctx.Config.DBDir(), "blockstore.vlog")); err != nil {
+					db.Close()
+				}
+				db = vdb
+			}
 		} else {
 			db, err = cmtcfg.DefaultDBProvider(ctx)
 		}
