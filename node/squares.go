@@ -25,16 +25,14 @@ func (s *square) bytes() int { return len(s.eds.Shares()) * da.ShareSize * 5 / 4
 var ErrBadSquare = errors.New("node: square does not match the header's data root")
 
 // newSquare extends and commits ods and checks the result against the
-// header, so nothing unverified is ever served.
+// header, so nothing unverified is ever served. It extends and hashes in
+// one pass (Extender.ExtendAndCommit), each cell hashed while it is still
+// in cache from being coded: a full node does this for every block.
 func newSquare(h *da.Header, ods []da.Share) (*square, error) {
-	eds, err := erasure.Extend(ods)
-	if err != nil {
-		return nil, err
+	if k := int(h.SquareWidth); len(ods) != k*k {
+		return nil, fmt.Errorf("%w: %d shares, header says %d wide", ErrBadSquare, len(ods), k)
 	}
-	if eds.Width() != int(h.SquareWidth) {
-		return nil, fmt.Errorf("%w: width %d, header says %d", ErrBadSquare, eds.Width(), h.SquareWidth)
-	}
-	dah, err := erasure.Commit(eds)
+	eds, dah, err := erasure.NewExtender(0).ExtendAndCommit(ods)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadSquare, err)
 	}
