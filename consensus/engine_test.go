@@ -119,11 +119,11 @@ func TestFourValidatorsCommitTheSameSquares(t *testing.T) {
 	vs[0].waitCommitted(t, 1, 30*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := vs[2].engine.Submit(ctx, tx); err != nil {
+	if err := vs[2].engine.Submit(ctx, tx, TxKey(tx)); err != nil {
 		t.Fatal(err)
 	}
 	// Submitting again while pending is not an error.
-	if err := vs[2].engine.Submit(ctx, tx); err != nil {
+	if err := vs[2].engine.Submit(ctx, tx, TxKey(tx)); err != nil {
 		t.Fatalf("second submission: %v", err)
 	}
 	var height uint64
@@ -160,7 +160,7 @@ func TestFourValidatorsCommitTheSameSquares(t *testing.T) {
 		}
 	}
 	// Once included, the same blobs are never included again.
-	if err := vs[1].engine.Submit(ctx, tx); err != nil {
+	if err := vs[1].engine.Submit(ctx, tx, TxKey(tx)); err != nil {
 		t.Fatalf("resubmission: %v", err)
 	}
 	vs[1].waitCommitted(t, height+4, 20*time.Second)

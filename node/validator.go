@@ -244,7 +244,7 @@ func (n *Node) submit(ctx context.Context, blobs []da.Blob) (uint64, error) {
 	if h, err := st.Included(ctx, key); err != nil || h != 0 {
 		return h, err
 	}
-	if err := v.engine.Submit(ctx, tx); err != nil {
+	if err := v.engine.Submit(ctx, tx, key); err != nil {
 		var refusal *consensus.TxRefusal
 		switch {
 		case errors.Is(err, consensus.ErrMempoolFull):

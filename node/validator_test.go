@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -103,14 +104,22 @@ func httpJSON(t *testing.T, method, url string, body any, out any) int {
 
 // freePort reserves a loopback port (for CometBFT, which needs a known
 // address for its peers) and releases it.
+//
+// It picks below Linux's ephemeral range (32768 on): a port the kernel
+// handed out for listening and got back is otherwise soon handed to some
+// outgoing connection, before the node binds it.
 func freePort(tb testing.TB) string {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
+	for range 100 {
+		addr := fmt.Sprintf("127.0.0.1:%d", 20000+mathrand.IntN(12000))
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ln.Close()
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	tb.Fatal("no free loopback port in [20000, 32000)")
+	return ""
 }
 
 // loopbackConsensus is c, for a validator with its CometBFT listening on a
