@@ -258,11 +258,8 @@ func (v *valueLogDB) Set(key, value []byte) error     { return v.set(key, value,
 func (v *valueLogDB) SetSync(key, value []byte) error { return v.set(key, value, true) }
 
 func (v *valueLogDB) set(key, value []byte, sync bool) error {
-	if len(key) == 0 {
-		return errors.New("consensus: block store: empty key")
-	}
-	if value == nil {
-		return errors.New("consensus: block store: nil value")
+	if err := checkSet(key, value); err != nil {
+		return err
 	}
 	v.mu.Lock()
 	stored, err := v.encode(value)
@@ -277,6 +274,18 @@ func (v *valueLogDB) set(key, value []byte, sync bool) error {
 		return v.DB.Set(key, stored)
 	}
 	return v.DB.SetSync(key, stored)
+}
+
+// checkSet refuses what CometBFT's databases refuse, before anything is
+// appended for it.
+func checkSet(key, value []byte) error {
+	if len(key) == 0 {
+		return errors.New("consensus: block store: empty key")
+	}
+	if value == nil {
+		return errors.New("consensus: block store: nil value")
+	}
+	return nil
 }
 
 // sync makes the values appended so far durable, before a synced write
@@ -368,11 +377,8 @@ type valueLogBatch struct {
 }
 
 func (b *valueLogBatch) Set(key, value []byte) error {
-	if len(key) == 0 {
-		return errors.New("consensus: block store batch: empty key")
-	}
-	if value == nil {
-		return errors.New("consensus: block store batch: nil value")
+	if err := checkSet(key, value); err != nil {
+		return err
 	}
 	b.v.mu.Lock()
 	stored, err := b.v.encode(value)

@@ -24,26 +24,18 @@ const NodeKeyFile = "node.key"
 // LoadOrCreateSettlementKey reads a validator's settlement key
 // (settlement.KeyFile), creating it, and its directory, on first use.
 func LoadOrCreateSettlementKey(path string) (*ecdsa.PrivateKey, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		key, err := settlement.GenerateKey()
-		if err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, err
-		}
-		if err := writeFileAtomic(path, settlement.EncodeKey(key), 0o600); err != nil {
-			return nil, err
-		}
-		return key, nil
+	key, err := settlement.ReadKeyFile(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, err
 	}
-	if err != nil {
+	if key, err = settlement.GenerateKey(); err != nil {
 		return nil, err
 	}
-	key, err := settlement.ParseKey(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(path, settlement.EncodeKey(key), 0o600); err != nil {
+		return nil, err
 	}
 	return key, nil
 }

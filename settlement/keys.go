@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -33,6 +34,21 @@ func ParseKey(b []byte) (*ecdsa.PrivateKey, error) {
 	key, err := crypto.HexToECDSA(strings.TrimSpace(string(b)))
 	if err != nil {
 		return nil, fmt.Errorf("settlement: not a hex secp256k1 key: %w", err)
+	}
+	return key, nil
+}
+
+// ReadKeyFile reads a key file EncodeKey wrote; a parse error names the
+// file. A missing file is an error satisfying errors.Is(err,
+// fs.ErrNotExist).
+func ReadKeyFile(path string) (*ecdsa.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ParseKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return key, nil
 }

@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -187,6 +190,29 @@ func TestKeyEncoding(t *testing.T) {
 	}
 	if _, err := ParseKey([]byte("not a key\n")); err == nil {
 		t.Fatal("garbage parsed as a key")
+	}
+}
+
+// TestReadKeyFile: a key file reads back as the key written, a damaged
+// one is an error naming the file, a missing one is fs.ErrNotExist.
+func TestReadKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	k, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, bad := filepath.Join(dir, "good.key"), filepath.Join(dir, "bad.key")
+	if err := errors.Join(os.WriteFile(good, EncodeKey(k), 0o600), os.WriteFile(bad, []byte("zz\n"), 0o600)); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := ReadKeyFile(good); err != nil || AddressOf(back) != AddressOf(k) {
+		t.Fatalf("ReadKeyFile: %v, %v", back, err)
+	}
+	if _, err := ReadKeyFile(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("damaged key file: %v, want an error naming %s", err, bad)
+	}
+	if _, err := ReadKeyFile(filepath.Join(dir, "none.key")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing key file: %v, want fs.ErrNotExist", err)
 	}
 }
 

@@ -48,7 +48,7 @@ func runInbox(ctx context.Context, e *env, args []string) error {
 	if c, err := hex.DecodeString(*comFlag); err != nil || len(c) != 32 {
 		return usageErr("--commitment %q: want 64 hex characters", *comFlag)
 	}
-	key, err := readKey(*keyFile)
+	key, err := settlement.ReadKeyFile(*keyFile)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/tartan-da/tartan/settlement"
@@ -37,7 +34,7 @@ func runRelay(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("--oracle: %v", err)
 	}
-	key, err := readKey(*keyFile)
+	key, err := settlement.ReadKeyFile(*keyFile)
 	if err != nil {
 		return err
 	}
@@ -56,17 +53,4 @@ func runRelay(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return r.Run(ctx)
-}
-
-// readKey reads a secp256k1 key file (hex, as settlement writes them).
-func readKey(path string) (*ecdsa.PrivateKey, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	key, err := settlement.ParseKey(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return key, nil
 }
