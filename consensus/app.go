@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,7 +24,14 @@ const (
 	CodeMalformed uint32 = 1 // not a blob transaction, or a blob that does not validate
 	CodeTooLarge  uint32 = 2 // the blobs cannot fit the widest square
 	CodeIncluded  uint32 = 3 // the same blobs are already in a committed block
+	// CodePoolFull: the mempool cannot hold the transaction now. It is
+	// CometBFT's first retryable code, so that CometBFT forgets having
+	// seen the transaction soon and takes it again from a peer.
+	CodePoolFull uint32 = abci.CodeTypeRetry
 )
+
+// DefaultPoolBytes bounds a mempool whose AppConfig says nothing.
+const DefaultPoolBytes = 256 << 20
 
 // Store is what the application keeps through the node, which owns all
 // storage (DESIGN.md §4). Its methods are called from CometBFT's ABCI
@@ -83,6 +91,9 @@ type AppConfig struct {
 	// Extended, when set, is told how long each square's extension and
 	// commitment took (the node's tartan_eds_compute_seconds).
 	Extended func(time.Duration)
+	// PoolBytes bounds the mempool's pending transactions; zero means
+	// DefaultPoolBytes.
+	PoolBytes int64
 }
 
 // App is Tartan's ABCI application: it validates blob transactions,
@@ -111,7 +122,9 @@ type App struct {
 	built map[[32]byte]*built
 	// keys caches transaction keys; it has its own lock, as CheckTx runs
 	// beside the consensus calls.
-	keys    txKeyCache
+	keys txKeyCache
+	// pool is the mempool (pool.go); it has its own lock.
+	pool    *txPool
 	pending *Block // finalized, waiting for Commit
 	// height and appHash are the last committed state.
 	height  uint64
@@ -135,8 +148,11 @@ func NewApp(cfg AppConfig, st Store, log *slog.Logger, committed func(height uin
 	if committed == nil {
 		committed = func(uint64) {}
 	}
+	if cfg.PoolBytes <= 0 {
+		cfg.PoolBytes = DefaultPoolBytes
+	}
 	return &App{cfg: cfg, store: st, log: log, maxData: maxData, committed: committed,
-		ext: erasure.NewExtender(0), built: map[[32]byte]*built{}}, nil
+		ext: erasure.NewExtender(0), built: map[[32]byte]*built{}, pool: newTxPool(cfg.PoolBytes)}, nil
 }
 
 // Info tells CometBFT where the application's state is, so that on a
@@ -152,35 +168,68 @@ func (a *App) Info(ctx context.Context, _ *abci.RequestInfo) (*abci.ResponseInfo
 	return &abci.ResponseInfo{Data: "tartan", LastBlockHeight: int64(h), LastBlockAppHash: appHash}, nil
 }
 
-// CheckTx admits a blob transaction to the mempool once (recheck is
-// off): it must decode, fit the widest square, and not be in a block yet.
+// CheckTx admits a transaction from this validator's clients to the
+// mempool, from which ReapTxs relays it to the peers. Transactions are
+// checked once: there is no recheck.
 func (a *App) CheckTx(ctx context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	blobs, err := ParseBlobTx(req.Tx, a.maxData)
-	if err != nil {
-		code := CodeMalformed
-		if errors.Is(err, da.ErrBlobTooLarge) {
-			code = CodeTooLarge
-		}
-		return &abci.ResponseCheckTx{Code: code, Log: err.Error()}, nil
-	}
-	if w, limit := da.WorstCaseShares(blobs), a.cfg.MaxSquareWidth*a.cfg.MaxSquareWidth; w > limit {
-		return &abci.ResponseCheckTx{Code: CodeTooLarge, Log: fmt.Sprintf("%v: the blobs take up to %d shares, a %d×%d square holds %d",
-			da.ErrBlobTooLarge, w, a.cfg.MaxSquareWidth, a.cfg.MaxSquareWidth, limit)}, nil
-	}
-	key := a.keys.key(req.Tx)
-	h, err := a.store.Included(ctx, key)
+	code, log, err := a.admit(ctx, req.Tx, true)
 	if err != nil {
 		return nil, err
 	}
-	if h != 0 {
-		return &abci.ResponseCheckTx{Code: CodeIncluded, Log: fmt.Sprintf("already included at height %d", h)}, nil
+	return &abci.ResponseCheckTx{Code: code, Log: log}, nil
+}
+
+// InsertTx admits a transaction a peer relayed; it is not relayed again.
+func (a *App) InsertTx(ctx context.Context, req *abci.RequestInsertTx) (*abci.ResponseInsertTx, error) {
+	code, log, err := a.admit(ctx, req.Tx, false)
+	if err != nil {
+		return nil, err
 	}
-	a.keys.admitted(req.Tx, key)
-	return &abci.ResponseCheckTx{Code: abci.CodeTypeOK}, nil
+	if code != abci.CodeTypeOK && code != CodeIncluded {
+		a.log.Debug("relayed transaction refused", "code", code, "reason", log)
+	}
+	return &abci.ResponseInsertTx{Code: code}, nil
+}
+
+// ReapTxs hands CometBFT the local transactions to relay, each once.
+func (a *App) ReapTxs(context.Context, *abci.RequestReapTxs) (*abci.ResponseReapTxs, error) {
+	return &abci.ResponseReapTxs{Txs: a.pool.takeUnsent()}, nil
+}
+
+// admit checks a blob transaction and puts it in the mempool: it must
+// decode, fit the widest square, not be in a block yet, and fit the
+// pool's byte bound. A transaction already pending is admitted again
+// without a change.
+func (a *App) admit(ctx context.Context, tx []byte, local bool) (code uint32, log string, err error) {
+	blobs, err := ParseBlobTx(tx, a.maxData)
+	if err != nil {
+		if errors.Is(err, da.ErrBlobTooLarge) {
+			return CodeTooLarge, err.Error(), nil
+		}
+		return CodeMalformed, err.Error(), nil
+	}
+	if w, limit := da.WorstCaseShares(blobs), a.cfg.MaxSquareWidth*a.cfg.MaxSquareWidth; w > limit {
+		return CodeTooLarge, fmt.Sprintf("%v: the blobs take up to %d shares, a %d×%d square holds %d",
+			da.ErrBlobTooLarge, w, a.cfg.MaxSquareWidth, a.cfg.MaxSquareWidth, limit), nil
+	}
+	key := a.keys.key(tx)
+	h, err := a.store.Included(ctx, key)
+	if err != nil {
+		return 0, "", err
+	}
+	if h != 0 {
+		return CodeIncluded, fmt.Sprintf("already included at height %d", h), nil
+	}
+	if _, err := a.pool.add(tx, key, local); err != nil {
+		return CodePoolFull, err.Error(), nil
+	}
+	a.keys.admitted(tx, key)
+	return abci.CodeTypeOK, "", nil
 }
 
 // PrepareProposal lays out the square from the mempool's transactions in
-// their order, leaving out what is already included, what does not decode
+// their order (those CometBFT passes, none with the app mempool, then the
+// App's own), leaving out what is already included, what does not decode
 // and what does not fit next to the ones before it (it waits for a later
 // block), and puts tx[0] first.
 func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
@@ -194,7 +243,8 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 		worst  int
 		seen   = map[[32]byte]bool{}
 	)
-	for _, tx := range req.Txs {
+	var stale [][32]byte
+	for _, tx := range slices.Concat(req.Txs, a.pool.txs()) {
 		bl, err := ParseBlobTx(tx, a.maxData)
 		if err != nil {
 			continue // a stray tx[0] or garbage: never proposed
@@ -206,6 +256,8 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 		if h, err := a.store.Included(ctx, key); err != nil {
 			return nil, err
 		} else if h != 0 {
+			// Admitted while its block was being committed.
+			stale = append(stale, key)
 			continue
 		}
 		w, size := da.WorstCaseShares(bl), int64(len(tx))+8
@@ -216,6 +268,7 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 		worst, budget = worst+w, budget-size
 		chosen, blobs = append(chosen, tx), append(blobs, bl)
 	}
+	a.pool.remove(stale)
 	height := uint64(req.Height)
 	if a.corruptsAt(height) && len(chosen) == 0 {
 		filler, err := faultFiller(height)
@@ -386,6 +439,7 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 		return nil, fmt.Errorf("consensus: storing block %d: %w", b.Height, err)
 	}
 	a.keys.committed(b.TxKeys)
+	a.pool.remove(b.TxKeys)
 	a.mu.Lock()
 	a.height, a.appHash = b.Height, b.AppHash
 	a.mu.Unlock()

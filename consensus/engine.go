@@ -15,7 +15,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
-	"github.com/cometbft/cometbft/mempool"
 	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
@@ -41,8 +40,6 @@ type EngineConfig struct {
 	// Peers are the other validators, "nodeid@host:port".
 	Peers     []string
 	BlockTime time.Duration
-	// MempoolBytes bounds the pending blob transactions.
-	MempoolBytes int64
 	// MaxTxBytes bounds one transaction (the largest blob the widest
 	// square holds, with its framing).
 	MaxTxBytes int
@@ -60,10 +57,6 @@ type Engine struct {
 	blocks *cmtstore.BlockStore
 	log    *slog.Logger
 	closed sync.Once
-	// submitMu serialises local submissions: CometBFT checks the
-	// mempool's byte bound before CheckTx and again in its callback, which
-	// concurrent callers pass together, overshooting the bound.
-	submitMu sync.Mutex
 }
 
 // Key files under a validator's CometBFT home.
@@ -162,10 +155,11 @@ func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engin
 	c.P2P.SendRate, c.P2P.RecvRate = 1<<30, 1<<30
 	c.P2P.MaxPacketMsgPayloadSize = 64 << 10
 	c.P2P.FlushThrottleTimeout = 10 * time.Millisecond
-	c.Mempool.Recheck = false
+	// The App keeps the mempool (pool.go); CometBFT only relays what
+	// ReapTxs hands it, polling every ReapInterval.
+	c.Mempool.Type = cmtcfg.MempoolTypeApp
+	c.Mempool.ReapInterval = 5 * time.Millisecond
 	c.Mempool.MaxTxBytes = cfg.MaxTxBytes
-	c.Mempool.MaxTxsBytes = cfg.MempoolBytes
-	c.Mempool.Size = 100_000
 	// An idle chain makes a block every block time; a busy one proposes
 	// as soon as the last block is committed, since building, checking
 	// and gossiping a full square already takes most of a block time:
@@ -289,45 +283,36 @@ type TxRefusal struct {
 func (r *TxRefusal) Error() string { return fmt.Sprintf("%v: %s", ErrTxRefused, r.Log) }
 func (r *TxRefusal) Unwrap() error { return ErrTxRefused }
 
-// Submit puts tx in the mempool, from which it is gossiped to the other
-// validators. A transaction already in the mempool is not an error: it is
-// on its way to a block.
+// Submit puts tx in the App's mempool, from which it is relayed once to
+// the validator's peers. A transaction already in the mempool is not an
+// error: it is on its way to a block.
 //
-// key is TxKey(tx), which the caller has computed already: CheckTx takes
-// it from the App's cache instead of hashing the transaction again.
+// key is TxKey(tx), which the caller has computed already, so the
+// transaction is not hashed again.
 func (e *Engine) Submit(ctx context.Context, tx []byte, key [32]byte) error {
-	if e.app != nil {
-		e.app.keys.put(tx, key, false)
+	if e.app == nil {
+		return errors.New("consensus: Submit needs the engine to run Tartan's App")
 	}
-	done := make(chan *abci.ResponseCheckTx, 1)
-	e.submitMu.Lock()
-	err := e.node.Mempool().CheckTx(tx, func(r *abci.ResponseCheckTx) { done <- r }, mempool.TxInfo{})
-	e.submitMu.Unlock()
-	var full mempool.ErrMempoolIsFull
+	e.app.keys.put(tx, key, false)
+	code, log, err := e.app.admit(ctx, tx, true)
 	switch {
-	case errors.Is(err, mempool.ErrTxInCache):
-		return nil
-	case errors.As(err, &full):
-		return fmt.Errorf("%w: %v", ErrMempoolFull, err)
 	case err != nil:
-		return fmt.Errorf("%w: %v", ErrTxRefused, err)
+		return err
+	case code == CodePoolFull:
+		return fmt.Errorf("%w: %s", ErrMempoolFull, log)
+	case code != abci.CodeTypeOK:
+		return &TxRefusal{Code: code, Log: log}
 	}
-	select {
-	case r := <-done:
-		if r.Code != abci.CodeTypeOK {
-			return &TxRefusal{Code: r.Code, Log: r.Log}
-		}
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
 
 // MempoolStats are the transactions waiting in the mempool and their
 // bytes.
 func (e *Engine) MempoolStats() (txs int, bytes int64) {
-	m := e.node.Mempool()
-	return m.Size(), m.SizeBytes()
+	if e.app == nil {
+		return 0, 0
+	}
+	return e.app.pool.stats()
 }
 
 // SignedHeader is height's CometBFT header with the commit that finalized

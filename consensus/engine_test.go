@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -71,7 +72,7 @@ func startValidators(t *testing.T, n int, blockTime time.Duration) []*engineVali
 			t.Fatal(err)
 		}
 		v.engine, err = NewEngine(EngineConfig{Home: homes[i], Moniker: fmt.Sprint(i), Chain: chain, Listen: addrs[i], Peers: peers,
-			BlockTime: blockTime, MempoolBytes: 64 << 20, MaxTxBytes: MaxTxBytes(8)}, v.app, log)
+			BlockTime: blockTime, MaxTxBytes: MaxTxBytes(8)}, v.app, log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,9 +160,11 @@ func TestFourValidatorsCommitTheSameSquares(t *testing.T) {
 			t.Fatalf("validator %d: tx[0] proof does not verify against DataHash: %v", i, err)
 		}
 	}
-	// Once included, the same blobs are never included again.
-	if err := vs[1].engine.Submit(ctx, tx, TxKey(tx)); err != nil {
-		t.Fatalf("resubmission: %v", err)
+	// Once included, the same blobs are never included again: a
+	// resubmission is refused, naming the inclusion.
+	var refusal *TxRefusal
+	if err := vs[1].engine.Submit(ctx, tx, TxKey(tx)); !errors.As(err, &refusal) || refusal.Code != CodeIncluded {
+		t.Fatalf("resubmission: %v, want a refusal with code %d (included)", err, CodeIncluded)
 	}
 	vs[1].waitCommitted(t, height+4, 20*time.Second)
 	for h := height + 1; h <= height+4; h++ {

@@ -51,14 +51,14 @@ func (n *Node) initValidator() error {
 	}
 	v := &validator{waiters: map[[32]byte][]chan uint64{}}
 	acfg := consensus.AppConfig{ChainID: n.genesis.ChainID, MaxSquareWidth: n.genesis.MaxSquareWidth, BadEncoding: n.opts.BadEncoding,
-		Extended: n.metrics.EDSComputeSeconds.ObserveDuration}
+		Extended: n.metrics.EDSComputeSeconds.ObserveDuration, PoolBytes: n.cfg.PoolBytes}
 	if v.app, err = consensus.NewApp(acfg, validatorStore{n}, n.log.With("module", "app"), nil); err != nil {
 		return err
 	}
 	ecfg := consensus.EngineConfig{
 		Home: filepath.Join(n.dir, ConsensusDir), Moniker: filepath.Base(n.dir), Chain: cc,
 		Listen: n.cfg.ConsensusListen, External: n.cfg.ConsensusExternal, Peers: n.cfg.ConsensusPeers,
-		BlockTime: n.genesis.BlockTime.D(), MempoolBytes: n.cfg.PoolBytes,
+		BlockTime:  n.genesis.BlockTime.D(),
 		MaxTxBytes: consensus.MaxTxBytes(n.genesis.MaxSquareWidth),
 		RPCListen:  tcpURL(n.cfg.ConsensusRPC), PrometheusListen: n.cfg.ConsensusMetrics,
 	}
@@ -114,10 +114,10 @@ func (s validatorStore) Included(ctx context.Context, key [32]byte) (uint64, err
 }
 
 // SaveBlock stores, in this order: the header (from CometBFT's block store
-// and the block's tx[0] proof), the square, the included submissions and
-// last the app state. A crash anywhere before the app state leaves the
-// previous state, so CometBFT replays the block and every step is done
-// again with the same bytes.
+// and the block's tx[0] proof), the square, and then together the included
+// submissions and the app state. A crash anywhere before the last step
+// leaves the previous state, so CometBFT replays the block and every step
+// is done again with the same bytes.
 func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error {
 	n := s.n
 	start := time.Now()
@@ -143,19 +143,20 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 	if err := n.store.PutSquareRows(ctx, b.Height, b.Data.DataRoot, b.EDS.ODSRows()); err != nil {
 		return fmt.Errorf("storing square %d: %w", b.Height, err)
 	}
+	// The inclusions and the app state go in one batch, with one sync:
+	// a crash leaves all of them or none.
+	recs := make([]store.MetaRecord, 0, len(b.TxKeys)+1)
 	for _, k := range b.TxKeys {
-		key := txKeyPrefix + hex.EncodeToString(k[:])
 		if old, err := s.Included(ctx, k); err != nil {
 			return err
 		} else if old != 0 && old != b.Height {
 			continue // a dishonest proposer's duplicate: the first inclusion answers
 		}
-		if err := n.store.PutMeta(ctx, key, binary.BigEndian.AppendUint64(nil, b.Height)); err != nil {
-			return err
-		}
+		recs = append(recs, store.MetaRecord{Key: txKeyPrefix + hex.EncodeToString(k[:]), Value: binary.BigEndian.AppendUint64(nil, b.Height)})
 	}
 	state := binary.BigEndian.AppendUint64(nil, b.Height)
-	if err := n.store.PutMeta(ctx, appStateKey, append(state, b.AppHash...)); err != nil {
+	recs = append(recs, store.MetaRecord{Key: appStateKey, Value: append(state, b.AppHash...)})
+	if err := n.store.PutMetas(ctx, recs); err != nil {
 		return err
 	}
 	n.validator.release(b.Height, b.TxKeys)

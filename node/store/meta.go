@@ -56,6 +56,39 @@ func (s *Store) PutMeta(ctx context.Context, key string, value []byte) error {
 	return nil
 }
 
+// MetaRecord is one key and value of PutMetas.
+type MetaRecord struct {
+	Key   string
+	Value []byte
+}
+
+// PutMetas stores several records as PutMeta does, all or none, with one
+// sync of the disk instead of one per record.
+func (s *Store) PutMetas(ctx context.Context, recs []MetaRecord) error {
+	for _, r := range recs {
+		if err := checkKey(r.Key); err != nil {
+			return err
+		}
+	}
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.life.RUnlock()
+	b, err := s.ds.Batch(ctx)
+	if err != nil {
+		return fmt.Errorf("store: meta batch: %w", err)
+	}
+	for _, r := range recs {
+		if err := b.Put(ctx, metaKey(r.Key), append([]byte(nil), r.Value...)); err != nil {
+			return fmt.Errorf("store: meta %q: %w", r.Key, err)
+		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		return fmt.Errorf("store: meta batch of %d records: %w", len(recs), err)
+	}
+	return nil
+}
+
 // Meta returns the value stored under key, or ErrNotFound.
 func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
 	if err := checkKey(key); err != nil {

@@ -39,6 +39,35 @@ func TestMeta(t *testing.T) {
 	}
 }
 
+// PutMetas stores every record or, when one key is bad, none; the store
+// reopened from disk still has them.
+func TestPutMetas(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openStore(t, dir, Config{})
+	recs := []MetaRecord{{"consensus/tx/aa", []byte{1}}, {"consensus/tx/bb", []byte{2}}, {"consensus/app", []byte("state")}}
+	if err := s.PutMetas(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	recs[0].Value[0] = 9 // PutMetas copied it
+	bad := []MetaRecord{{"consensus/tx/cc", []byte{3}}, {"../escape", []byte{4}}}
+	if err := s.PutMetas(ctx, bad); !errors.Is(err, ErrInvalidKey) {
+		t.Fatalf("PutMetas with a bad key = %v, want ErrInvalidKey", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir, Config{})
+	for key, want := range map[string]string{"consensus/tx/aa": "\x01", "consensus/tx/bb": "\x02", "consensus/app": "state"} {
+		if got, err := s.Meta(ctx, key); err != nil || string(got) != want {
+			t.Fatalf("%s after reopening = %q, %v; want %q", key, got, err, want)
+		}
+	}
+	if _, err := s.Meta(ctx, "consensus/tx/cc"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a record of the refused batch was stored: %v", err)
+	}
+}
+
 // Meta keys cannot reach the store's own records, however they are
 // spelled.
 func TestMetaKeysStayInTheirNamespace(t *testing.T) {
