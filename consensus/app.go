@@ -49,7 +49,18 @@ type Store interface {
 	// Included is the height of the committed block holding the blob
 	// transaction with this key, 0 when none does.
 	Included(ctx context.Context, key [32]byte) (uint64, error)
+	// StageSquare writes the square of a block this validator accepted
+	// while the block is still being voted on and committed, so that
+	// SaveBlock only has to name it. The App calls it from a goroutine of
+	// its own, and hands the result to SaveBlock in Block.Staged when the
+	// block commits, or Discards it.
+	StageSquare(ctx context.Context, height uint64, eds *erasure.EDS) (Staged, error)
 }
+
+// Staged is a square StageSquare wrote ahead of its block's commit.
+// Discard drops it unless SaveBlock took it; it may be called more than
+// once.
+type Staged interface{ Discard() }
 
 // Block is a finalized block as the node stores it.
 type Block struct {
@@ -66,6 +77,12 @@ type Block struct {
 	// TxKeys are the keys of the block's blob transactions, in order.
 	TxKeys  [][32]byte
 	AppHash []byte
+	// Staged is the block's square as StageSquare wrote it, nil when it
+	// was not staged (a replayed block, or staging failed): SaveBlock
+	// then writes the square itself.
+	Staged Staged
+
+	staging *staging // whose result becomes Staged at Commit
 
 	engine *Engine // whose CometBFT committed the block (Header)
 }
@@ -126,6 +143,9 @@ type App struct {
 	// pool is the mempool (pool.go); it has its own lock.
 	pool    *txPool
 	pending *Block // finalized, waiting for Commit
+	// stages are the goroutines writing accepted squares ahead of their
+	// commit (stage); Commit and Close wait for them.
+	stages sync.WaitGroup
 	// height and appHash are the last committed state.
 	height  uint64
 	appHash []byte
@@ -137,6 +157,36 @@ type built struct {
 	data   DataCommitment
 	keys   [][32]byte // every tx's key, tx[0] first
 	txKeys [][32]byte // the blob transactions' keys
+	// staging writes the square once this validator accepted it.
+	staging *staging
+}
+
+// staging is a square being written ahead of its block's commit.
+type staging struct {
+	done chan struct{} // closed when st and err are set
+	st   Staged
+	err  error
+}
+
+// stage starts writing an accepted square to the store. Between the
+// vote and the commit a validator mostly waits for the other votes and
+// for CometBFT's own block store, so the write costs the block's commit
+// only what is left of it then. Called with mu held.
+func (a *App) stage(height uint64, eds *erasure.EDS) *staging {
+	s := &staging{done: make(chan struct{})}
+	a.stages.Go(func() {
+		defer close(s.done)
+		s.st, s.err = a.store.StageSquare(context.Background(), height, eds)
+	})
+	return s
+}
+
+// drop waits for a staging and discards what it wrote.
+func (s *staging) drop() {
+	<-s.done
+	if s.st != nil {
+		s.st.Discard()
+	}
 }
 
 // NewApp returns the application. committed may be nil.
@@ -316,6 +366,9 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 	if want := b.data.Marshal(); string(want) != string(req.Txs[0]) {
 		return reject("tx[0] does not match the square", "want", fmt.Sprintf("%x", want), "got", fmt.Sprintf("%x", req.Txs[0]))
 	}
+	if b.staging == nil {
+		b.staging = a.stage(uint64(req.Height), b.eds)
+	}
 	a.log.Info("block validated", "height", req.Height, "square_width", b.data.SquareWidth, "submissions", len(req.Txs)-1,
 		"bytes", txBytes(req.Txs[1:]), "ms", time.Since(start).Milliseconds())
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
@@ -414,7 +467,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		appHash = nextAppHash(a.appHash, uint64(req.Height), b.data.DataRoot)
 	}
 	a.pending = &Block{Height: uint64(req.Height), Time: req.Time, Hash: hash, Data: b.data, DataProof: *proofs[0],
-		EDS: b.eds, DAH: b.dah, TxKeys: b.txKeys, AppHash: appHash}
+		EDS: b.eds, DAH: b.dah, TxKeys: b.txKeys, AppHash: appHash, staging: b.staging}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i := range results {
 		results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK}
@@ -428,13 +481,31 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	a.mu.Lock()
 	b := a.pending
 	a.pending = nil
+	var dropped []*staging
+	for _, other := range a.built {
+		if other.staging != nil && (b == nil || other.staging != b.staging) {
+			dropped = append(dropped, other.staging)
+		}
+	}
 	clear(a.built)
 	a.mu.Unlock()
+	for _, s := range dropped {
+		s.drop() // a proposal of this height that was not decided
+	}
 	if b == nil {
 		return nil, errors.New("consensus: Commit without FinalizeBlock")
 	}
 	start := time.Now()
 	b.engine = a.engine
+	if s := b.staging; s != nil {
+		<-s.done
+		if s.err != nil {
+			a.log.Warn("square not staged; storing it at commit", "height", b.Height, "err", s.err)
+		} else {
+			b.Staged = s.st
+			defer s.st.Discard() // no-op once SaveBlock took it
+		}
+	}
 	if err := a.store.SaveBlock(ctx, b); err != nil {
 		return nil, fmt.Errorf("consensus: storing block %d: %w", b.Height, err)
 	}
@@ -446,6 +517,26 @@ func (a *App) Commit(ctx context.Context, _ *abci.RequestCommit) (*abci.Response
 	a.log.Debug("block stored", "height", b.Height, "k", b.Data.SquareWidth, "txs", len(b.TxKeys), "took", time.Since(start))
 	a.committed(b.Height)
 	return &abci.ResponseCommit{}, nil
+}
+
+// Close waits for the squares being staged and discards them; the App
+// is not used after it.
+func (a *App) Close() {
+	a.mu.Lock()
+	var all []*staging
+	for _, b := range a.built {
+		if b.staging != nil {
+			all = append(all, b.staging)
+		}
+	}
+	if a.pending != nil && a.pending.staging != nil {
+		all = append(all, a.pending.staging)
+	}
+	a.mu.Unlock()
+	a.stages.Wait()
+	for _, s := range all {
+		s.drop()
+	}
 }
 
 func (a *App) corruptsAt(height uint64) bool {

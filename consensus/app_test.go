@@ -3,6 +3,7 @@ package consensus
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -23,6 +24,7 @@ type memStore struct {
 	appHash  []byte
 	blocks   map[uint64]*Block
 	included map[[32]byte]uint64
+	staged   []*memStaged
 }
 
 func newMemStore() *memStore {
@@ -38,6 +40,12 @@ func (s *memStore) LastBlock(context.Context) (uint64, []byte, error) {
 func (s *memStore) SaveBlock(_ context.Context, b *Block) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st, ok := b.Staged.(*memStaged); ok {
+		if st.height != b.Height || st.put || st.discarded > 0 {
+			return fmt.Errorf("block %d given a staged square of height %d (put %v, discarded %d times)", b.Height, st.height, st.put, st.discarded)
+		}
+		st.put = true
+	}
 	s.blocks[b.Height] = b
 	for _, k := range b.TxKeys {
 		if s.included[k] == 0 {
@@ -46,6 +54,29 @@ func (s *memStore) SaveBlock(_ context.Context, b *Block) error {
 	}
 	s.height, s.appHash = b.Height, b.AppHash
 	return nil
+}
+
+// StageSquare keeps the square's ODS rows in memory; the test reads what
+// was staged, put and discarded.
+func (s *memStore) StageSquare(_ context.Context, height uint64, eds *erasure.EDS) (Staged, error) {
+	st := &memStaged{height: height, width: eds.Width()}
+	s.mu.Lock()
+	s.staged = append(s.staged, st)
+	s.mu.Unlock()
+	return st, nil
+}
+
+type memStaged struct {
+	height    uint64
+	width     int
+	put       bool
+	discarded int
+}
+
+func (m *memStaged) Discard() {
+	if !m.put {
+		m.discarded++
+	}
 }
 
 func (s *memStore) Included(_ context.Context, key [32]byte) (uint64, error) {
@@ -323,5 +354,53 @@ func TestCheckTx(t *testing.T) {
 		if err != nil || resp.Code != c.code {
 			t.Errorf("%s: code %d (%s), err %v; want %d", name, resp.GetCode(), resp.GetLog(), err, c.code)
 		}
+	}
+}
+
+// A square is staged once this validator accepts its proposal; at the
+// commit the decided block's staged square goes to SaveBlock, and one
+// staged for a proposal that was not decided is discarded.
+func TestCommitTakesTheStagedSquare(t *testing.T) {
+	ctx := context.Background()
+	a, st := newTestApp(t, 32)
+	r := rand.New(rand.NewPCG(9, 10))
+	first, _ := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{randomTx(r)}, MaxTxBytes: 1 << 30, Height: 1})
+	second, _ := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{randomTx(r), randomTx(r)}, MaxTxBytes: 1 << 30, Height: 1})
+	for _, p := range [][][]byte{first.Txs, second.Txs} {
+		resp, err := a.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: p, Height: 1})
+		if err != nil || resp.Status != abci.ResponseProcessProposal_ACCEPT {
+			t.Fatalf("ProcessProposal: %v %v", resp, err)
+		}
+	}
+	// Accepting the same proposal again stages nothing more.
+	if _, err := a.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: second.Txs, Height: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: second.Txs, Height: 1, Hash: bytes.Repeat([]byte{2}, 32)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Commit(ctx, &abci.RequestCommit{}); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.staged) != 2 {
+		t.Fatalf("%d squares staged, want 2 (one per accepted proposal)", len(st.staged))
+	}
+	b := st.blocks[1]
+	var put, discarded int
+	for _, s := range st.staged {
+		if s.put {
+			put++
+			if s.width != b.EDS.Width() {
+				t.Fatalf("the staged square given to SaveBlock is %d wide, the block's %d", s.width, b.EDS.Width())
+			}
+		}
+		if s.discarded > 0 {
+			discarded++
+		}
+	}
+	if put != 1 || discarded != 1 || b.Staged == nil {
+		t.Fatalf("%d staged squares put, %d discarded; want 1 and 1", put, discarded)
 	}
 }

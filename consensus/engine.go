@@ -257,6 +257,9 @@ func (e *Engine) Close() error {
 		if pa := e.node.ProxyApp(); pa != nil && pa.IsRunning() {
 			err = errors.Join(err, pa.Stop())
 		}
+		if e.app != nil {
+			e.app.Close() // squares being staged
+		}
 	})
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
+	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
 )
 
@@ -100,6 +101,15 @@ func (s validatorStore) LastBlock(ctx context.Context) (uint64, []byte, error) {
 	return binary.BigEndian.Uint64(b), b[8:], nil
 }
 
+// StageSquare writes an accepted block's ODS ahead of its commit.
+func (s validatorStore) StageSquare(ctx context.Context, height uint64, eds *erasure.EDS) (consensus.Staged, error) {
+	st, err := s.n.store.StageSquare(ctx, height, eds.ODSRows())
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
 func (s validatorStore) Included(ctx context.Context, key [32]byte) (uint64, error) {
 	b, err := s.n.store.Meta(ctx, txKeyPrefix+hex.EncodeToString(key[:]))
 	switch {
@@ -140,9 +150,16 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 	if err := n.chain.AddOwn(ctx, h); err != nil {
 		return fmt.Errorf("storing header %d: %w", b.Height, err)
 	}
-	if err := n.store.PutSquareRows(ctx, b.Height, b.Data.DataRoot, b.EDS.ODSRows()); err != nil {
+	headerDone := time.Now()
+	if staged, ok := b.Staged.(*store.StagedSquare); ok {
+		err = n.store.PutStagedSquare(ctx, staged, b.Data.DataRoot)
+	} else {
+		err = n.store.PutSquareRows(ctx, b.Height, b.Data.DataRoot, b.EDS.ODSRows())
+	}
+	if err != nil {
 		return fmt.Errorf("storing square %d: %w", b.Height, err)
 	}
+	squareDone := time.Now()
 	// The inclusions and the app state go in one batch, with one sync:
 	// a crash leaves all of them or none.
 	recs := make([]store.MetaRecord, 0, len(b.TxKeys)+1)
@@ -162,7 +179,8 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 	n.validator.release(b.Height, b.TxKeys)
 	n.metrics.BlockBuildSeconds.ObserveDuration(time.Since(start))
 	n.log.Info("block stored", "height", b.Height, "square_width", b.Data.SquareWidth, "submissions", len(b.TxKeys),
-		"bytes", int(b.Data.SquareWidth)*int(b.Data.SquareWidth)*da.ShareSize, "ms", time.Since(start).Milliseconds())
+		"bytes", int(b.Data.SquareWidth)*int(b.Data.SquareWidth)*da.ShareSize, "staged", b.Staged != nil, "ms", time.Since(start).Milliseconds(),
+		"header_ms", headerDone.Sub(start).Milliseconds(), "square_ms", squareDone.Sub(headerDone).Milliseconds())
 	n.publishHeader(ctx, h)
 	return nil
 }

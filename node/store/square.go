@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	ds "github.com/ipfs/go-datastore"
@@ -130,19 +131,78 @@ func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte,
 // shares each (such as views into an extended square, which spares a
 // copy of the square).
 func (s *Store) PutSquareRows(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) error {
-	if _, err := widthOf(len(rows) * len(rows)); err != nil {
-		return fmt.Errorf("square %d: %w", height, err)
-	}
-	for r := range rows {
-		if len(rows[r]) != len(rows) {
-			return fmt.Errorf("square %d: %w: row %d has %d shares, want %d", height, ErrNotSquare, r, len(rows[r]), len(rows))
-		}
-	}
 	return s.putRows(ctx, height, dataRoot, rows)
 }
 
 func (s *Store) putRows(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) error {
-	k := len(rows)
+	st, err := s.StageSquare(ctx, height, rows)
+	if err != nil {
+		return err
+	}
+	defer st.Discard()
+	return s.PutStagedSquare(ctx, st, dataRoot)
+}
+
+// StagedSquare is a square's file written and synced ahead of its header
+// (StageSquare): a validator writes the square of a block it voted for
+// while the block is still being committed, and PutStagedSquare then only
+// names and indexes it. Until then the file has a temporary name, which
+// Open deletes after a crash.
+type StagedSquare struct {
+	height uint64
+	k      int
+	path   string // "" once put or discarded
+	sum    [32]byte
+	mu     sync.Mutex
+}
+
+// StageSquare writes the original data square of height, given as its k
+// rows of k shares, to a temporary file and syncs it. No header is needed
+// yet. The caller must PutStagedSquare or Discard the result.
+func (s *Store) StageSquare(ctx context.Context, height uint64, rows [][]da.Share) (*StagedSquare, error) {
+	if _, err := widthOf(len(rows) * len(rows)); err != nil {
+		return nil, fmt.Errorf("square %d: %w", height, err)
+	}
+	for r := range rows {
+		if len(rows[r]) != len(rows) {
+			return nil, fmt.Errorf("square %d: %w: row %d has %d shares, want %d", height, ErrNotSquare, r, len(rows[r]), len(rows))
+		}
+	}
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	path, sum, err := s.writeTemp(ctx, height, rows)
+	if err != nil {
+		return nil, err
+	}
+	return &StagedSquare{height: height, k: len(rows), path: path, sum: sum}, nil
+}
+
+// Discard deletes a staged square's file unless PutStagedSquare took it.
+// It may be called more than once, and on nil.
+func (st *StagedSquare) Discard() {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.path != "" {
+		os.Remove(st.path)
+		st.path = ""
+	}
+}
+
+// PutStagedSquare stores a staged square as PutSquareRows would have: the
+// header at its height must be stored, with the staged width and this data
+// root. It takes the staged file, so it can be put once.
+func (s *Store) PutStagedSquare(ctx context.Context, st *StagedSquare, dataRoot [32]byte) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	height, k := st.height, st.k
+	if st.path == "" {
+		return fmt.Errorf("store: square %d: the staged square was already put or discarded", height)
+	}
 	if err := s.enter(); err != nil {
 		return err
 	}
@@ -155,12 +215,7 @@ func (s *Store) putRows(ctx context.Context, height uint64, dataRoot [32]byte, r
 		return fmt.Errorf("%w: square %d is %d wide with data root %x, its header says %d wide with data root %x",
 			ErrConflict, height, k, dataRoot, h.SquareWidth, h.DataRoot)
 	}
-
-	tmp, sum, err := s.writeTemp(ctx, height, rows)
-	if err != nil {
-		return err
-	}
-	rec := squareRecord{width: uint16(k), dataRoot: dataRoot, time: h.Time, size: uint64(k*k) * da.ShareSize, sum: sum}
+	rec := squareRecord{width: uint16(k), dataRoot: dataRoot, time: h.Time, size: uint64(k*k) * da.ShareSize, sum: st.sum}
 
 	s.sqMu.Lock()
 	defer s.sqMu.Unlock()
@@ -179,13 +234,12 @@ func (s *Store) putRows(ctx context.Context, height uint64, dataRoot [32]byte, r
 		err = nil
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("store: square %d: %w", height, err)
 	}
-	if err := os.Rename(tmp, filepath.Join(s.dir, squareName(height))); err != nil {
-		os.Remove(tmp)
+	if err := os.Rename(st.path, filepath.Join(s.dir, squareName(height))); err != nil {
 		return fmt.Errorf("store: square %d: %w", height, err)
 	}
+	st.path = ""
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("square %d: %w", height, err)
 	}

@@ -495,3 +495,85 @@ func TestPutSquareRows(t *testing.T) {
 	}
 	checkSquare(t, s, b)
 }
+
+// A square staged before its header is stored under its height by
+// PutStagedSquare, once; a discarded one leaves no file; one left staged
+// by a crash is deleted when the store opens.
+func TestStagedSquare(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openStore(t, dir, Config{})
+	const k = 4
+	blocks := testChain(1, 3, k, [32]byte{})
+	rowsOf := func(b block) [][]da.Share {
+		rows := make([][]da.Share, k)
+		for r := range rows {
+			rows[r] = b.ods[r*k : (r+1)*k]
+		}
+		return rows
+	}
+	temps := func() int {
+		entries, err := os.ReadDir(filepath.Join(dir, squaresName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range entries {
+			if isTempName(e.Name()) {
+				n++
+			}
+		}
+		return n
+	}
+	if _, err := s.StageSquare(ctx, 1, rowsOf(blocks[0])[:k-1]); !errors.Is(err, ErrNotSquare) {
+		t.Fatalf("staging 3 rows of 4: %v, want ErrNotSquare", err)
+	}
+	st, err := s.StageSquare(ctx, 1, rowsOf(blocks[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.HasSquare(ctx, 1); ok || temps() != 1 {
+		t.Fatalf("a staged square is visible (%v) or has no temporary file (%d)", ok, temps())
+	}
+	if err := s.PutStagedSquare(ctx, st, blocks[0].header.DataRoot); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("put before its header: %v, want ErrNotFound", err)
+	}
+	if err := s.PutHeader(ctx, blocks[0].header); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutStagedSquare(ctx, st, blocks[1].header.DataRoot); !errors.Is(err, ErrConflict) {
+		t.Fatalf("put with another data root: %v, want ErrConflict", err)
+	}
+	if err := s.PutStagedSquare(ctx, st, blocks[0].header.DataRoot); err != nil {
+		t.Fatal(err)
+	}
+	st.Discard() // after the put: must not delete the stored square
+	checkSquare(t, s, blocks[0])
+	if err := s.PutStagedSquare(ctx, st, blocks[0].header.DataRoot); err == nil {
+		t.Fatal("a staged square was put twice")
+	}
+	if temps() != 0 {
+		t.Fatalf("%d temporary files after the put", temps())
+	}
+
+	dropped, err := s.StageSquare(ctx, 2, rowsOf(blocks[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped.Discard()
+	dropped.Discard()
+	if temps() != 0 {
+		t.Fatal("a discarded square left its file")
+	}
+	if _, err := s.StageSquare(ctx, 3, rowsOf(blocks[2])); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir, Config{})
+	if temps() != 0 {
+		t.Fatal("a square left staged by a crash survived Open")
+	}
+	checkSquare(t, s, blocks[0])
+}
