@@ -749,8 +749,9 @@ func lastLine(path string) string {
 // with s steps is 2s-connected). Blobs cross each link at most once (a
 // validator relays only its own clients' blobs), but block parts are
 // gossiped over every link, and more links mean more parts received
-// twice: with 4 validators a full mesh doubled the duplicates and
-// included a quarter fewer blobs than the ring.
+// twice: with 4 validators under load a full mesh doubled the duplicates
+// and included fewer blobs than the ring (6.0–6.6 against 6.3–7.3 MiB/s
+// on 2 cores).
 func consensusNeighbours(i, n int) []int {
 	steps := ((n-1)/3 + 2) / 2
 	var out []int
