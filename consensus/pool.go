@@ -62,14 +62,6 @@ func (p *txPool) add(tx []byte, key [32]byte, local bool) (added bool, err error
 	return true, nil
 }
 
-// has reports whether a transaction with this key is pending.
-func (p *txPool) has(key [32]byte) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_, ok := p.byKey[key]
-	return ok
-}
-
 // txs are the pending transactions in arrival order.
 func (p *txPool) txs() [][]byte {
 	p.mu.Lock()

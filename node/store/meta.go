@@ -43,17 +43,7 @@ func metaKey(key string) ds.Key { return ds.RawKey(metaPrefix + "/" + key) }
 // relative paths such as "sampling/checkpoint" (see ErrInvalidKey); use a
 // prefix per subsystem. value is copied.
 func (s *Store) PutMeta(ctx context.Context, key string, value []byte) error {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.life.RUnlock()
-	if err := s.ds.Put(ctx, metaKey(key), append([]byte(nil), value...)); err != nil {
-		return fmt.Errorf("store: meta %q: %w", key, err)
-	}
-	return nil
+	return s.PutMetas(ctx, []MetaRecord{{Key: key, Value: value}})
 }
 
 // MetaRecord is one key and value of PutMetas.

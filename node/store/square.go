@@ -124,17 +124,13 @@ func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte,
 	for r := range rows {
 		rows[r] = ods[r*k : (r+1)*k]
 	}
-	return s.putRows(ctx, height, dataRoot, rows)
+	return s.PutSquareRows(ctx, height, dataRoot, rows)
 }
 
 // PutSquareRows is PutSquare with the square given as its k rows of k
 // shares each (such as views into an extended square, which spares a
 // copy of the square).
 func (s *Store) PutSquareRows(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) error {
-	return s.putRows(ctx, height, dataRoot, rows)
-}
-
-func (s *Store) putRows(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) error {
 	st, err := s.StageSquare(ctx, height, rows)
 	if err != nil {
 		return err
