@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -33,6 +34,11 @@ const (
 // DefaultPoolBytes bounds a mempool whose AppConfig says nothing.
 const DefaultPoolBytes = 256 << 20
 
+// DefaultTxWait is how long ProcessProposal waits, when AppConfig says
+// nothing, for a transaction a proposal refers to that has not reached
+// this validator's mempool yet.
+const DefaultTxWait = time.Second
+
 // Store is what the application keeps through the node, which owns all
 // storage (DESIGN.md §4). Its methods are called from CometBFT's ABCI
 // connections, concurrently.
@@ -49,13 +55,22 @@ type Store interface {
 	// Included is the height of the committed block holding the blob
 	// transaction with this key, 0 when none does.
 	Included(ctx context.Context, key [32]byte) (uint64, error)
-	// StageSquare writes the square of a block this validator accepted
-	// while the block is still being voted on and committed, so that
-	// SaveBlock only has to name it. The App calls it from a goroutine of
-	// its own, and hands the result to SaveBlock in Block.Staged when the
-	// block commits, or Discards it.
-	StageSquare(ctx context.Context, height uint64, eds *erasure.EDS) (Staged, error)
+	// StageSquare writes and syncs the square of a block this validator
+	// is about to vote for, so that SaveBlock only has to name it. The App
+	// calls it from a goroutine of its own, and hands the result to
+	// SaveBlock in Block.Staged when the block commits, or Discards it.
+	// Until then a staged square survives a crash: StagedODS finds it.
+	StageSquare(ctx context.Context, height uint64, dataRoot [32]byte, eds *erasure.EDS) (Staged, error)
+	// StagedODS is the original data square staged for height with this
+	// data root before a crash, ErrNoStagedSquare when there is none.
+	// CometBFT replays a block it committed but the App had not; blocks
+	// carry only references, so the replay needs the square this
+	// validator staged when it voted.
+	StagedODS(ctx context.Context, height uint64, dataRoot [32]byte) ([]da.Share, error)
 }
+
+// ErrNoStagedSquare is StagedODS's answer when it has no square.
+var ErrNoStagedSquare = errors.New("consensus: no staged square")
 
 // Staged is a square StageSquare wrote ahead of its block's commit.
 // Discard drops it unless SaveBlock took it; it may be called more than
@@ -72,8 +87,12 @@ type Block struct {
 	// DataHash.
 	Data      DataCommitment
 	DataProof merkle.Proof
-	EDS       *erasure.EDS
-	DAH       *erasure.DAH
+	// EDS and DAH are the square, nil when this validator has neither the
+	// block's transactions nor a staged square: it did not vote for the
+	// block (it was catching up, or missed a relayed transaction). The
+	// node then fetches the square from peers, as a full node does.
+	EDS *erasure.EDS
+	DAH *erasure.DAH
 	// TxKeys are the keys of the block's blob transactions, in order.
 	TxKeys  [][32]byte
 	AppHash []byte
@@ -111,6 +130,16 @@ type AppConfig struct {
 	// PoolBytes bounds the mempool's pending transactions; zero means
 	// DefaultPoolBytes.
 	PoolBytes int64
+	// TxWait bounds ProcessProposal's wait for a referred transaction not
+	// in the mempool yet; zero means DefaultTxWait.
+	TxWait time.Duration
+	// FetchTxs, when set, asks other validators for the transactions with
+	// these keys and returns those it got (each hashing to its key). A
+	// transaction is relayed once, by the validator that took it, so one
+	// that was down then, or is not that validator's peer, gets it only
+	// this way. ProcessProposal calls it for what the relay has not
+	// brought a quarter of TxWait in.
+	FetchTxs func(ctx context.Context, keys [][32]byte) [][]byte
 }
 
 // App is Tartan's ABCI application: it validates blob transactions,
@@ -152,11 +181,11 @@ type App struct {
 }
 
 type built struct {
-	eds    *erasure.EDS
+	eds    *erasure.EDS // nil when neither the transactions nor a staged square were at hand (Block.EDS)
 	dah    *erasure.DAH
 	data   DataCommitment
-	keys   [][32]byte // every tx's key, tx[0] first
-	txKeys [][32]byte // the blob transactions' keys
+	keys   [][32]byte // every block tx's key (CometBFT's tx hash), tx[0] first
+	txKeys [][32]byte // the blob transactions' keys, which references carry
 	// staging writes the square once this validator accepted it.
 	staging *staging
 }
@@ -168,15 +197,15 @@ type staging struct {
 	err  error
 }
 
-// stage starts writing an accepted square to the store. Between the
-// vote and the commit a validator mostly waits for the other votes and
-// for CometBFT's own block store, so the write costs the block's commit
-// only what is left of it then. Called with mu held.
-func (a *App) stage(height uint64, eds *erasure.EDS) *staging {
+// stage starts writing a square to the store: the proposer's as soon as
+// it is built, so that it is on disk by the time the proposer votes, and
+// every other validator's once it has checked the square, before it
+// votes. Called with mu held.
+func (a *App) stage(height uint64, b *built) *staging {
 	s := &staging{done: make(chan struct{})}
 	a.stages.Go(func() {
 		defer close(s.done)
-		s.st, s.err = a.store.StageSquare(context.Background(), height, eds)
+		s.st, s.err = a.store.StageSquare(context.Background(), height, b.data.DataRoot, b.eds)
 	})
 	return s
 }
@@ -200,6 +229,9 @@ func NewApp(cfg AppConfig, st Store, log *slog.Logger, committed func(height uin
 	}
 	if cfg.PoolBytes <= 0 {
 		cfg.PoolBytes = DefaultPoolBytes
+	}
+	if cfg.TxWait <= 0 {
+		cfg.TxWait = DefaultTxWait
 	}
 	return &App{cfg: cfg, store: st, log: log, maxData: maxData, committed: committed,
 		ext: erasure.NewExtender(0), built: map[[32]byte]*built{}, pool: newTxPool(cfg.PoolBytes)}, nil
@@ -281,20 +313,24 @@ func (a *App) admit(ctx context.Context, tx []byte, local bool) (code uint32, lo
 // their order (those CometBFT passes, none with the app mempool, then the
 // App's own), leaving out what is already included, what does not decode
 // and what does not fit next to the ones before it (it waits for a later
-// block), and puts tx[0] first.
+// block). The block carries tx[0] and a reference to each transaction;
+// the square starts being staged at once.
 func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	start := time.Now()
 	limit := a.cfg.MaxSquareWidth * a.cfg.MaxSquareWidth
 	// tx[0] and protobuf framing come off the byte budget.
 	budget := req.MaxTxBytes - DataTxSize - 8
 	var (
-		chosen [][]byte
-		blobs  [][]da.Blob
-		worst  int
-		seen   = map[[32]byte]bool{}
+		refs    [][]byte
+		blobs   [][]da.Blob
+		txKeys  [][32]byte
+		worst   int
+		size    int
+		seen    = map[[32]byte]bool{}
+		stale   [][32]byte
+		fromReq = len(req.Txs)
 	)
-	var stale [][32]byte
-	for _, tx := range slices.Concat(req.Txs, a.pool.txs()) {
+	for i, tx := range slices.Concat(req.Txs, a.pool.txs()) {
 		bl, err := ParseBlobTx(tx, a.maxData)
 		if err != nil {
 			continue // a stray tx[0] or garbage: never proposed
@@ -310,22 +346,31 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 			stale = append(stale, key)
 			continue
 		}
-		w, size := da.WorstCaseShares(bl), int64(len(tx))+8
-		if worst+w > limit || size > budget {
+		if i < fromReq {
+			// Only the mempool's transactions can be referred to; one
+			// CometBFT passes is taken in as if relayed.
+			if _, err := a.pool.add(tx, key, false); err != nil {
+				continue
+			}
+		}
+		w := da.WorstCaseShares(bl)
+		if worst+w > limit || RefTxSize+8 > budget {
 			continue
 		}
 		seen[key] = true
-		worst, budget = worst+w, budget-size
-		chosen, blobs = append(chosen, tx), append(blobs, bl)
+		worst, budget, size = worst+w, budget-RefTxSize-8, size+len(tx)
+		refs, blobs, txKeys = append(refs, RefTx(key)), append(blobs, bl), append(txKeys, key)
 	}
 	a.pool.remove(stale)
 	height := uint64(req.Height)
-	if a.corruptsAt(height) && len(chosen) == 0 {
+	if a.corruptsAt(height) && len(refs) == 0 {
 		filler, err := faultFiller(height)
 		if err != nil {
 			return nil, err
 		}
-		chosen, blobs = append(chosen, BlobTx(filler)), append(blobs, filler)
+		// Carried whole: it is in no mempool to refer to.
+		tx := BlobTx(filler)
+		refs, blobs, txKeys = append(refs, tx), append(blobs, filler), append(txKeys, TxKey(tx))
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -333,19 +378,21 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.RequestPreparePropo
 	if err != nil {
 		return nil, err
 	}
-	txs := append([][]byte{b.data.Marshal()}, chosen...)
-	b.keys = a.txKeys(txs)
-	b.txKeys = b.keys[1:]
+	txs := append([][]byte{b.data.Marshal()}, refs...)
+	b.keys, b.txKeys = a.txKeys(txs), txKeys
+	b.staging = a.stage(height, b)
 	a.built[listKey(b.keys)] = b
-	a.log.Info("block built", "height", height, "square_width", b.data.SquareWidth, "submissions", len(chosen),
-		"bytes", txBytes(chosen), "ms", time.Since(start).Milliseconds())
+	a.log.Info("block built", "height", height, "square_width", b.data.SquareWidth, "submissions", len(refs),
+		"bytes", size, "ms", time.Since(start).Milliseconds())
 	return &abci.ResponsePrepareProposal{Txs: txs}, nil
 }
 
 // ProcessProposal accepts a proposal only if tx[0] is exactly the data
-// commitment of the square laid out from the other transactions: every
-// validator checks every square before it votes.
-func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+// commitment of the square laid out from the transactions the others
+// refer to, and that square is on this validator's disk: every validator
+// checks and keeps every square before it votes, so that a committed
+// block's square is held by more than 2/3 of the power.
+func (a *App) ProcessProposal(ctx context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	start := time.Now()
 	reject := func(why string, args ...any) (*abci.ResponseProcessProposal, error) {
 		a.log.Warn("proposal rejected", append([]any{"height", req.Height, "reason", why}, args...)...)
@@ -357,35 +404,147 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 	if _, err := ParseDataCommitment(req.Txs[0]); err != nil {
 		return reject("bad tx[0]", "err", err)
 	}
+	height := uint64(req.Height)
+	keys := a.txKeys(req.Txs)
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	b, err := a.lookupOrBuild(uint64(req.Height), req.Txs)
-	if err != nil {
-		return reject("square does not build", "err", err)
+	b := a.built[listKey(keys)]
+	a.mu.Unlock()
+	var waited time.Duration
+	if b == nil {
+		t := time.Now()
+		blobTxs, txKeys, missing, err := a.resolve(ctx, req.Txs[1:], a.cfg.TxWait)
+		waited = time.Since(t)
+		if err != nil {
+			return reject("malformed transaction", "err", err)
+		}
+		if len(missing) > 0 {
+			return reject("referred transactions not received", "missing", len(missing), "waited_ms", waited.Milliseconds())
+		}
+		a.mu.Lock()
+		b, err = a.buildTxs(height, keys, blobTxs, txKeys)
+		a.mu.Unlock()
+		if err != nil {
+			return reject("square does not build", "err", err)
+		}
 	}
 	if want := b.data.Marshal(); string(want) != string(req.Txs[0]) {
 		return reject("tx[0] does not match the square", "want", fmt.Sprintf("%x", want), "got", fmt.Sprintf("%x", req.Txs[0]))
 	}
+	a.mu.Lock()
 	if b.staging == nil {
-		b.staging = a.stage(uint64(req.Height), b.eds)
+		b.staging = a.stage(height, b)
+	}
+	s := b.staging
+	a.mu.Unlock()
+	<-s.done
+	if s.err != nil {
+		return reject("square not stored", "err", s.err)
 	}
 	a.log.Info("block validated", "height", req.Height, "square_width", b.data.SquareWidth, "submissions", len(req.Txs)-1,
-		"bytes", txBytes(req.Txs[1:]), "ms", time.Since(start).Milliseconds())
+		"waited_ms", waited.Milliseconds(), "ms", time.Since(start).Milliseconds())
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 }
 
-// lookupOrBuild returns the square of txs (tx[0] first) built for this
-// height, or lays it out from txs[1:], every one of which must decode and
-// fit. Called with mu held.
-func (a *App) lookupOrBuild(height uint64, txs [][]byte) (*built, error) {
-	keys := a.txKeys(txs)
-	lk := listKey(keys)
-	if b, ok := a.built[lk]; ok {
-		return b, nil
+// resolve finds the blob transactions of a block's txs after tx[0]: those
+// a reference names in the mempool, waiting up to wait for any not there
+// yet (relayed to this validator but still on the way), and blob
+// transactions themselves, as blocks of earlier versions carry them.
+// txKeys are the blob transactions' keys; missing are those of the
+// references still unresolved after the wait, whose blobTxs are nil.
+func (a *App) resolve(ctx context.Context, txs [][]byte, wait time.Duration) (blobTxs [][]byte, txKeys, missing [][32]byte, err error) {
+	fctx, cancel := context.WithCancel(ctx)
+	var fetching sync.WaitGroup
+	defer fetching.Wait()
+	defer cancel()
+	blobTxs, txKeys = make([][]byte, len(txs)), make([][32]byte, len(txs))
+	var pending []int
+	for i, tx := range txs {
+		if key, ok := ParseRefTx(tx); ok {
+			txKeys[i] = key
+			pending = append(pending, i)
+			continue
+		}
+		if !bytes.HasPrefix(tx, blobTxMagic) {
+			return nil, nil, nil, fmt.Errorf("tx %d is neither a reference nor a blob transaction", i+1)
+		}
+		blobTxs[i], txKeys[i] = tx, a.keys.key(tx)
 	}
-	blobs := make([][]da.Blob, len(txs)-1)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	var fetchAt <-chan time.Time
+	if a.cfg.FetchTxs != nil && wait > 0 {
+		t := time.NewTimer(wait / 4)
+		defer t.Stop()
+		fetchAt = t.C
+	}
+	for {
+		var next <-chan struct{}
+		left := pending[:0]
+		for _, i := range pending {
+			tx, n := a.pool.get(txKeys[i])
+			if tx == nil {
+				left, next = append(left, i), n
+				continue
+			}
+			blobTxs[i] = tx
+		}
+		pending = left
+		if len(pending) == 0 {
+			return blobTxs, txKeys, nil, nil
+		}
+		select {
+		case <-next:
+			continue
+		case <-fetchAt:
+			fetchAt = nil
+			keys := make([][32]byte, len(pending))
+			for j, i := range pending {
+				keys[j] = txKeys[i]
+			}
+			fetching.Go(func() { a.fetch(fctx, keys) })
+			continue
+		case <-ctx.Done():
+		case <-timer.C:
+		}
+		for _, i := range pending {
+			missing = append(missing, txKeys[i])
+		}
+		return blobTxs, txKeys, missing, nil
+	}
+}
+
+// fetch asks other validators for transactions and admits those it gets
+// to the mempool (as if relayed), which wakes resolve.
+func (a *App) fetch(ctx context.Context, keys [][32]byte) {
+	txs := a.cfg.FetchTxs(ctx, keys)
+	admitted := 0
+	for _, tx := range txs {
+		if code, _, err := a.admit(ctx, tx, false); err == nil && code == abci.CodeTypeOK {
+			admitted++
+		}
+	}
+	a.log.Info("fetched transactions a proposal refers to", "asked", len(keys), "got", len(txs), "admitted", admitted)
+}
+
+// PoolTxs are the pending transactions with these keys this validator
+// holds, for another that lacks them.
+func (a *App) PoolTxs(keys [][32]byte) [][]byte {
+	var out [][]byte
+	for _, k := range keys {
+		if tx, _ := a.pool.get(k); tx != nil {
+			out = append(out, tx)
+		}
+	}
+	return out
+}
+
+// buildTxs lays out the square of a block's blob transactions, every one
+// of which must decode and fit, and keeps it for this height. keys are
+// the block's tx keys, tx[0] first. Called with mu held.
+func (a *App) buildTxs(height uint64, keys [][32]byte, blobTxs [][]byte, txKeys [][32]byte) (*built, error) {
+	blobs := make([][]da.Blob, len(blobTxs))
 	worst, limit := 0, a.cfg.MaxSquareWidth*a.cfg.MaxSquareWidth
-	for i, tx := range txs[1:] {
+	for i, tx := range blobTxs {
 		bl, err := ParseBlobTx(tx, a.maxData)
 		if err != nil {
 			return nil, fmt.Errorf("tx %d: %w", i+1, err)
@@ -399,8 +558,47 @@ func (a *App) lookupOrBuild(height uint64, txs [][]byte) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.keys, b.txKeys = keys, keys[1:]
-	a.built[lk] = b
+	b.keys, b.txKeys = keys, txKeys
+	a.built[listKey(keys)] = b
+	return b, nil
+}
+
+// finalSquare is the square of a decided block: the one built for it at
+// this height, else one built from the mempool, else the one staged for it
+// before a restart, else none (built.eds nil), which the node fetches from
+// peers. Called with mu held.
+func (a *App) finalSquare(ctx context.Context, height uint64, txs [][]byte, keys [][32]byte) (*built, error) {
+	if b, ok := a.built[listKey(keys)]; ok {
+		return b, nil
+	}
+	data, err := ParseDataCommitment(txs[0])
+	if err != nil {
+		return nil, err
+	}
+	blobTxs, txKeys, missing, err := a.resolve(ctx, txs[1:], 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) == 0 {
+		return a.buildTxs(height, keys, blobTxs, txKeys)
+	}
+	b := &built{data: data, keys: keys, txKeys: txKeys}
+	ods, err := a.store.StagedODS(ctx, height, data.DataRoot)
+	switch {
+	case errors.Is(err, ErrNoStagedSquare):
+		a.log.Info("block's square not held; the node fetches it", "height", height, "missing_txs", len(missing))
+		return b, nil
+	case err != nil:
+		return nil, err
+	}
+	if b.eds, b.dah, err = a.ext.ExtendAndCommit(ods); err != nil {
+		return nil, err
+	}
+	if b.dah.DataRoot() != data.DataRoot {
+		// Staged by a bad-encoding fault, which re-extends to another
+		// square: let the node take the one committed to from peers.
+		b.eds, b.dah = nil, nil
+	}
 	return b, nil
 }
 
@@ -440,15 +638,19 @@ func (a *App) build(height uint64, subs [][]da.Blob) (*built, error) {
 }
 
 // FinalizeBlock takes the decided block's square (built when it was
-// proposed or checked, or rebuilt when CometBFT replays a block after a
-// restart) and computes the next app hash; Commit stores it.
-func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+// proposed or checked; else built from the mempool, or read back from
+// where it was staged when CometBFT replays a block after a restart; else
+// left for the node to fetch) and computes the next app hash; Commit
+// stores it.
+func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	if len(req.Txs) == 0 {
 		return nil, fmt.Errorf("consensus: finalized block %d has no tx[0]", req.Height)
 	}
+	height := uint64(req.Height)
+	keys := a.txKeys(req.Txs)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	b, err := a.lookupOrBuild(uint64(req.Height), req.Txs)
+	b, err := a.finalSquare(ctx, height, req.Txs, keys)
 	if err != nil {
 		// A decided block passed ProcessProposal on more than 2/3 of the
 		// power; failing here means this node's rules differ.
@@ -464,9 +666,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	// block per block time.
 	appHash := a.appHash
 	if len(b.txKeys) > 0 || len(appHash) == 0 {
-		appHash = nextAppHash(a.appHash, uint64(req.Height), b.data.DataRoot)
+		appHash = nextAppHash(a.appHash, height, b.data.DataRoot)
 	}
-	a.pending = &Block{Height: uint64(req.Height), Time: req.Time, Hash: hash, Data: b.data, DataProof: *proofs[0],
+	a.pending = &Block{Height: height, Time: req.Time, Hash: hash, Data: b.data, DataProof: *proofs[0],
 		EDS: b.eds, DAH: b.dah, TxKeys: b.txKeys, AppHash: appHash, staging: b.staging}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i := range results {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/types"
@@ -56,19 +57,37 @@ func (s *memStore) SaveBlock(_ context.Context, b *Block) error {
 	return nil
 }
 
-// StageSquare keeps the square's ODS rows in memory; the test reads what
-// was staged, put and discarded.
-func (s *memStore) StageSquare(_ context.Context, height uint64, eds *erasure.EDS) (Staged, error) {
-	st := &memStaged{height: height, width: eds.Width()}
+// StageSquare keeps the square's ODS in memory; the test reads what was
+// staged, put and discarded.
+func (s *memStore) StageSquare(_ context.Context, height uint64, dataRoot [32]byte, eds *erasure.EDS) (Staged, error) {
+	st := &memStaged{height: height, width: eds.Width(), root: dataRoot}
+	for _, row := range eds.ODSRows() {
+		st.ods = append(st.ods, row...)
+	}
 	s.mu.Lock()
 	s.staged = append(s.staged, st)
 	s.mu.Unlock()
 	return st, nil
 }
 
+// StagedODS finds a square staged and not discarded, as the node's store
+// does after a restart.
+func (s *memStore) StagedODS(_ context.Context, height uint64, dataRoot [32]byte) ([]da.Share, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.staged {
+		if st.height == height && st.root == dataRoot && st.discarded == 0 {
+			return st.ods, nil
+		}
+	}
+	return nil, ErrNoStagedSquare
+}
+
 type memStaged struct {
 	height    uint64
 	width     int
+	root      [32]byte
+	ods       []da.Share
 	put       bool
 	discarded int
 }
@@ -94,11 +113,42 @@ func (s *memStore) block(h uint64) *Block {
 func newTestApp(t testing.TB, maxWidth int) (*App, *memStore) {
 	t.Helper()
 	st := newMemStore()
-	a, err := NewApp(AppConfig{ChainID: "test", MaxSquareWidth: maxWidth}, st, slog.New(slog.DiscardHandler), nil)
+	a, err := NewApp(AppConfig{ChainID: "test", MaxSquareWidth: maxWidth, TxWait: 50 * time.Millisecond}, st, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a, st
+}
+
+// relay puts txs in a's mempool as a peer's relay does; what does not
+// decode is refused there, as it would be.
+func relay(t testing.TB, a *App, txs ...[]byte) {
+	t.Helper()
+	for _, tx := range txs {
+		if _, err := a.InsertTx(context.Background(), &abci.RequestInsertTx{Tx: tx}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// deref maps a block's references back to the blob transactions among
+// txs; tx[0] and anything else stay as they are.
+func deref(t testing.TB, block [][]byte, txs [][]byte) [][]byte {
+	t.Helper()
+	byKey := map[[32]byte][]byte{}
+	for _, tx := range txs {
+		byKey[TxKey(tx)] = tx
+	}
+	out := make([][]byte, len(block))
+	for i, tx := range block {
+		out[i] = tx
+		if k, ok := ParseRefTx(tx); ok {
+			if out[i] = byKey[k]; out[i] == nil {
+				t.Fatalf("block tx %d refers to %x, which is not among the transactions", i, k[:4])
+			}
+		}
+	}
+	return out
 }
 
 // randomTx is a blob transaction of 1–3 blobs in a few namespaces, some
@@ -137,6 +187,13 @@ func TestPrepareAndProcessAgree(t *testing.T) {
 		proposer, _ := newTestApp(t, 16)
 		voter, _ := newTestApp(t, 16)
 		var mempool [][]byte
+		// A voter with the relayed transactions, as every validator has
+		// them from the mempool's relay.
+		newVoter := func() *App {
+			a, _ := newTestApp(t, 16)
+			relay(t, a, mempool...)
+			return a
+		}
 		for range r.IntN(30) {
 			switch r.IntN(10) {
 			case 0:
@@ -149,6 +206,7 @@ func TestPrepareAndProcessAgree(t *testing.T) {
 				mempool = append(mempool, randomTx(r))
 			}
 		}
+		relay(t, voter, mempool...)
 		height := int64(round + 1)
 		prep, err := proposer.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, MaxTxBytes: 1 << 30, Height: height})
 		if err != nil {
@@ -174,7 +232,7 @@ func TestPrepareAndProcessAgree(t *testing.T) {
 		// The square is exactly that of the chosen transactions.
 		c, _ := ParseDataCommitment(prep.Txs[0])
 		var all []da.Blob
-		for _, tx := range prep.Txs[1:] {
+		for _, tx := range deref(t, prep.Txs, mempool)[1:] {
 			bl, err := ParseBlobTx(tx, 1<<30)
 			if err != nil {
 				t.Fatalf("round %d: proposed tx does not parse: %v", round, err)
@@ -196,8 +254,7 @@ func TestPrepareAndProcessAgree(t *testing.T) {
 		// Tampering is caught by a fresh voter (no cached square).
 		bad := bytes.Clone(prep.Txs[0])
 		bad[len(bad)-1] ^= 1
-		fresh, _ := newTestApp(t, 16)
-		if s := process(fresh, append([][]byte{bad}, prep.Txs[1:]...)); s != abci.ResponseProcessProposal_REJECT {
+		if s := process(newVoter(), append([][]byte{bad}, prep.Txs[1:]...)); s != abci.ResponseProcessProposal_REJECT {
 			t.Fatalf("round %d: a wrong data root was accepted", round)
 		}
 		if len(prep.Txs) > 2 {
@@ -210,11 +267,10 @@ func TestPrepareAndProcessAgree(t *testing.T) {
 			// Reordering submissions of different namespaces may leave
 			// the square unchanged; it must then still be accepted.
 			want := abci.ResponseProcessProposal_REJECT
-			if p2, err := fresh.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: swapped[1:], MaxTxBytes: 1 << 30, Height: height}); err == nil && bytes.Equal(p2.Txs[0], prep.Txs[0]) {
+			if p2, err := fresh.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: deref(t, swapped, mempool)[1:], MaxTxBytes: 1 << 30, Height: height}); err == nil && bytes.Equal(p2.Txs[0], prep.Txs[0]) {
 				want = abci.ResponseProcessProposal_ACCEPT
 			}
-			fresh, _ = newTestApp(t, 16)
-			if s := process(fresh, swapped); s != want {
+			if s := process(newVoter(), swapped); s != want {
 				t.Fatalf("round %d: reordered txs gave %v, want %v", round, s, want)
 			}
 		}
@@ -224,21 +280,171 @@ func TestPrepareAndProcessAgree(t *testing.T) {
 func TestProcessRejectsMalformed(t *testing.T) {
 	ctx := context.Background()
 	a, _ := newTestApp(t, 4)
-	good, _ := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{BlobTx(bigBlob(t, 1000))}, MaxTxBytes: 1 << 30, Height: 1})
+	tx := BlobTx(bigBlob(t, 1000))
+	good, _ := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{tx}, MaxTxBytes: 1 << 30, Height: 1})
 	if len(good.Txs) != 2 {
 		t.Fatalf("a 1000-byte blob was left out of a 4×4 square")
 	}
 	for name, txs := range map[string][][]byte{
 		"no txs":             nil,
-		"tx[0] is a blob":    good.Txs[1:],
+		"tx[0] is a ref":     good.Txs[1:],
 		"garbage tx":         {good.Txs[0], []byte("TBLB garbage")},
+		"neither ref nor tx": {good.Txs[0], []byte("TREF short")},
 		"does not fit 4×4":   {good.Txs[0], good.Txs[1], BlobTx(bigBlob(t, 14*482))},
-		"blob tx in tx[0]'s": {good.Txs[1], good.Txs[1]},
+		"ref in tx[0]'s":     {good.Txs[1], good.Txs[1]},
+		"unknown reference":  {good.Txs[0], good.Txs[1], RefTx([32]byte{9})},
 	} {
 		fresh, _ := newTestApp(t, 4)
+		relay(t, fresh, tx)
 		resp, err := fresh.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: txs, Height: 1})
 		if err != nil || resp.Status != abci.ResponseProcessProposal_REJECT {
 			t.Errorf("%s: status %v, err %v; want REJECT", name, resp.GetStatus(), err)
+		}
+	}
+	// The same block is accepted by a validator holding its transaction,
+	// and by one given it whole (as blocks of earlier versions carry it).
+	fresh, _ := newTestApp(t, 4)
+	relay(t, fresh, tx)
+	for name, txs := range map[string][][]byte{"reference": good.Txs, "whole": {good.Txs[0], tx}} {
+		resp, err := fresh.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: txs, Height: 1})
+		if err != nil || resp.Status != abci.ResponseProcessProposal_ACCEPT {
+			t.Errorf("%s: status %v, err %v; want ACCEPT", name, resp.GetStatus(), err)
+		}
+	}
+}
+
+// A proposal may arrive before a transaction it refers to: the validator
+// waits for the relay, up to TxWait, and then rejects.
+func TestProcessWaitsForRelayedTx(t *testing.T) {
+	ctx := context.Background()
+	proposer, _ := newTestApp(t, 8)
+	late, never := BlobTx(bigBlob(t, 3000)), BlobTx(bigBlob(t, 3001))
+	prep, _ := proposer.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{late}, MaxTxBytes: 1 << 30, Height: 1})
+	voter, _ := newTestApp(t, 8)
+	voter.cfg.TxWait = 10 * time.Second
+	done := make(chan abci.ResponseProcessProposal_ProposalStatus)
+	go func() {
+		resp, err := voter.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- resp.GetStatus()
+	}()
+	select {
+	case s := <-done:
+		t.Fatalf("decided %v without the transaction", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+	relay(t, voter, never) // another transaction wakes it, but it waits on
+	select {
+	case s := <-done:
+		t.Fatalf("decided %v without the transaction", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+	relay(t, voter, late)
+	if s := <-done; s != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("with the transaction relayed: %v", s)
+	}
+
+	prep, _ = proposer.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{late, BlobTx(bigBlob(t, 3002))}, MaxTxBytes: 1 << 30, Height: 1})
+	other, _ := newTestApp(t, 8) // TxWait 50 ms
+	relay(t, other, late)
+	start := time.Now()
+	resp, err := other.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1})
+	if err != nil || resp.Status != abci.ResponseProcessProposal_REJECT {
+		t.Fatalf("a transaction never relayed: %v %v, want REJECT", resp.GetStatus(), err)
+	}
+	if waited := time.Since(start); waited < 50*time.Millisecond {
+		t.Fatalf("rejected after %v, before TxWait", waited)
+	}
+}
+
+// A transaction the relay never brings is fetched from other validators,
+// a quarter of TxWait in; what comes back is checked like any relayed
+// transaction.
+func TestProcessFetchesMissingTx(t *testing.T) {
+	ctx := context.Background()
+	proposer, _ := newTestApp(t, 8)
+	tx := BlobTx(bigBlob(t, 3000))
+	prep, _ := proposer.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{tx}, MaxTxBytes: 1 << 30, Height: 1})
+	for _, tc := range []struct {
+		name   string
+		answer [][]byte
+		want   abci.ResponseProcessProposal_ProposalStatus
+	}{
+		{"fetched", [][]byte{tx}, abci.ResponseProcessProposal_ACCEPT},
+		{"not a blob transaction", [][]byte{[]byte("TBLB not really")}, abci.ResponseProcessProposal_REJECT},
+		{"nobody has it", nil, abci.ResponseProcessProposal_REJECT},
+	} {
+		voter, _ := newTestApp(t, 8)
+		voter.cfg.TxWait = 400 * time.Millisecond
+		var asked [][32]byte
+		var askedAt time.Duration
+		start := time.Now()
+		voter.cfg.FetchTxs = func(_ context.Context, keys [][32]byte) [][]byte {
+			asked, askedAt = keys, time.Since(start)
+			return tc.answer
+		}
+		resp, err := voter.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1})
+		if err != nil || resp.Status != tc.want {
+			t.Fatalf("%s: %v %v, want %v", tc.name, resp.GetStatus(), err, tc.want)
+		}
+		if len(asked) != 1 || asked[0] != TxKey(tx) || askedAt < 100*time.Millisecond {
+			t.Fatalf("%s: asked for %d keys after %v, want the one missing after a quarter of TxWait", tc.name, len(asked), askedAt)
+		}
+	}
+}
+
+// A decided block whose transactions this validator lacks still commits:
+// with the square it staged before a restart, or else without a square,
+// which the node then fetches; the app hash is the same either way.
+func TestFinalizeWithoutTheTransactions(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 4))
+	txs := [][]byte{randomTx(r), randomTx(r)}
+	voter, st := newTestApp(t, 16)
+	relay(t, voter, txs...)
+	proposer, _ := newTestApp(t, 16)
+	prep, _ := proposer.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: txs, MaxTxBytes: 1 << 30, Height: 1})
+	if resp, _ := voter.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1}); resp.GetStatus() != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("voter: %v", resp.GetStatus())
+	}
+	want, err := proposer.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: prep.Txs, Height: 1, Hash: bytes.Repeat([]byte{1}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := ParseDataCommitment(prep.Txs[0])
+	for _, tc := range []struct {
+		name   string
+		store  *memStore
+		square bool
+	}{
+		{"restarted with the staged square", st, true}, // the voter's store, its mempool gone
+		{"never saw the block", newMemStore(), false},
+	} {
+		a, err := NewApp(AppConfig{ChainID: "test", MaxSquareWidth: 16}, tc.store, slog.New(slog.DiscardHandler), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: prep.Txs, Height: 1, Hash: bytes.Repeat([]byte{1}, 32)})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !bytes.Equal(resp.AppHash, want.AppHash) {
+			t.Fatalf("%s: app hash %x, the proposer's %x", tc.name, resp.AppHash, want.AppHash)
+		}
+		if _, err := a.Commit(ctx, &abci.RequestCommit{}); err != nil {
+			t.Fatal(err)
+		}
+		b := tc.store.block(1)
+		if got := b.EDS != nil; got != tc.square {
+			t.Fatalf("%s: square held %v, want %v", tc.name, got, tc.square)
+		}
+		if tc.square && (b.DAH.DataRoot() != c.DataRoot || b.EDS.Width() != int(c.SquareWidth)) {
+			t.Fatalf("%s: the staged square read back is not the block's", tc.name)
+		}
+		if len(b.TxKeys) != 2 || b.TxKeys[0] != TxKey(txs[0]) || b.TxKeys[1] != TxKey(txs[1]) {
+			t.Fatalf("%s: block's tx keys are not its references'", tc.name)
 		}
 	}
 }
@@ -264,18 +470,20 @@ func TestPrepareLeavesOutWhatDoesNotFitOrIsIncluded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(prep.Txs) != 2 || !bytes.Equal(prep.Txs[1], small) {
-		t.Fatalf("proposal has %d txs, want tx[0] and the small one", len(prep.Txs))
+	if len(prep.Txs) != 2 || !bytes.Equal(prep.Txs[1], RefTx(TxKey(small))) {
+		t.Fatalf("proposal has %d txs, want tx[0] and a reference to the small one", len(prep.Txs))
 	}
-	// The big one alone fits the next block.
-	prep, _ = a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{big}, MaxTxBytes: 1 << 30, Height: 3})
-	if len(prep.Txs) != 2 {
+	// The big one alone fits a block.
+	b, _ := newTestApp(t, 4)
+	prep, _ = b.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{big}, MaxTxBytes: 1 << 30, Height: 3})
+	if len(prep.Txs) != 2 || !bytes.Equal(prep.Txs[1], RefTx(TxKey(big))) {
 		t.Fatalf("the big tx alone gave %d txs", len(prep.Txs))
 	}
-	// A byte budget below the big tx leaves it out.
-	prep, _ = a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{big}, MaxTxBytes: 5000, Height: 3})
+	// A byte budget below tx[0] and one reference leaves it out.
+	c, _ := newTestApp(t, 4)
+	prep, _ = c.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{big}, MaxTxBytes: DataTxSize + 8 + RefTxSize + 7, Height: 3})
 	if len(prep.Txs) != 1 {
-		t.Fatalf("a 5000-byte budget gave %d txs", len(prep.Txs))
+		t.Fatalf("a budget short of one reference gave %d txs", len(prep.Txs))
 	}
 }
 
@@ -285,7 +493,8 @@ func TestFinalizeAndCommitStoreTheBlock(t *testing.T) {
 	ctx := context.Background()
 	a, st := newTestApp(t, 32)
 	r := rand.New(rand.NewPCG(7, 8))
-	prep, _ := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: [][]byte{randomTx(r), randomTx(r)}, MaxTxBytes: 1 << 30, Height: 1})
+	txs := [][]byte{randomTx(r), randomTx(r)}
+	prep, _ := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: txs, MaxTxBytes: 1 << 30, Height: 1})
 	if len(prep.Txs) != 3 {
 		t.Fatalf("proposal of %d txs, want 3", len(prep.Txs))
 	}
@@ -314,13 +523,16 @@ func TestFinalizeAndCommitStoreTheBlock(t *testing.T) {
 	if err := b.DataProof.Verify(dataHash, leaf); err != nil {
 		t.Fatalf("tx[0] proof does not verify against the DataHash: %v", err)
 	}
-	for _, tx := range prep.Txs[1:] {
+	for _, tx := range txs {
 		if h, _ := st.Included(ctx, TxKey(tx)); h != 1 {
 			t.Fatalf("tx not indexed at height 1: %d", h)
 		}
 	}
+	if n, _ := a.pool.stats(); n != 0 {
+		t.Fatalf("%d included txs left in the mempool", n)
+	}
 	// CheckTx now refuses the same blobs.
-	c, _ := a.CheckTx(ctx, &abci.RequestCheckTx{Tx: prep.Txs[1]})
+	c, _ := a.CheckTx(ctx, &abci.RequestCheckTx{Tx: txs[1]})
 	if c.Code != CodeIncluded {
 		t.Fatalf("an included tx got CheckTx code %d", c.Code)
 	}

@@ -28,6 +28,9 @@ type txPool struct {
 	byKey  map[[32]byte]*poolTx
 	order  []*poolTx // arrival order
 	unsent []*poolTx // local transactions not yet handed to ReapTxs
+	// added is closed, and replaced, when a transaction comes in: a
+	// proposal that refers to one not here yet waits on it (App.resolve).
+	added chan struct{}
 }
 
 type poolTx struct {
@@ -36,7 +39,18 @@ type poolTx struct {
 }
 
 func newTxPool(maxBytes int64) *txPool {
-	return &txPool{max: maxBytes, byKey: map[[32]byte]*poolTx{}}
+	return &txPool{max: maxBytes, byKey: map[[32]byte]*poolTx{}, added: make(chan struct{})}
+}
+
+// get returns the pending transaction with this key, and a channel that
+// is closed when the next transaction comes in.
+func (p *txPool) get(key [32]byte) (tx []byte, next <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e, ok := p.byKey[key]; ok {
+		return e.tx, p.added
+	}
+	return nil, p.added
 }
 
 // add puts tx in the pool unless it is there already (added false). A
@@ -59,6 +73,8 @@ func (p *txPool) add(tx []byte, key [32]byte, local bool) (added bool, err error
 	if local {
 		p.unsent = append(p.unsent, e)
 	}
+	close(p.added)
+	p.added = make(chan struct{})
 	return true, nil
 }
 

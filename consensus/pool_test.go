@@ -142,8 +142,8 @@ func TestAppMempoolRelayAndBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(prep.Txs) != 3 || !bytes.Equal(prep.Txs[1], local) || !bytes.Equal(prep.Txs[2], fromPeer) {
-		t.Fatalf("proposal of %d txs, want tx[0] then the pool in order", len(prep.Txs))
+	if len(prep.Txs) != 3 || !bytes.Equal(prep.Txs[1], RefTx(TxKey(local))) || !bytes.Equal(prep.Txs[2], RefTx(TxKey(fromPeer))) {
+		t.Fatalf("proposal of %d txs, want tx[0] then references to the pool's in order", len(prep.Txs))
 	}
 	if _, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: prep.Txs, Height: 1, Hash: bytes.Repeat([]byte{1}, 32)}); err != nil {
 		t.Fatal(err)

@@ -11,14 +11,19 @@ import (
 )
 
 // Transactions. A block's txs are tx[0], the data commitment, then one
-// blob transaction per submission. Both formats start with a magic so a
-// transaction of one kind is never read as the other.
+// per submission: a reference to the blob transaction by its key, which
+// validators hold in their mempools, or (in blocks of earlier versions)
+// the blob transaction itself. Every format starts with a magic so a
+// transaction of one kind is never read as another.
 var (
 	blobTxMagic = []byte("TBLB")
 	dataTxMagic = []byte("TDAC")
+	refTxMagic  = []byte("TREF")
 )
 
 const (
+	// RefTxSize is the size of a reference: magic ‖ key.
+	RefTxSize     = 4 + 32
 	dataTxVersion = 1
 	// DataTxSize is the size of tx[0].
 	DataTxSize = 4 + 1 + 2 + 32
@@ -52,6 +57,24 @@ func ParseBlobTx(tx []byte, maxData int) ([]da.Blob, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBlobTx, err)
 	}
 	return blobs, nil
+}
+
+// RefTx is the reference a block carries to the blob transaction with
+// this key. A block of references is a few kilobytes whatever its square,
+// so CometBFT gossips, logs and stores no blob bytes: validators have the
+// blob transactions from their mempools' relay already.
+func RefTx(key [32]byte) []byte {
+	return append(append(make([]byte, 0, RefTxSize), refTxMagic...), key[:]...)
+}
+
+// ParseRefTx reads the key of a reference; ok is false when tx is not
+// one.
+func ParseRefTx(tx []byte) (key [32]byte, ok bool) {
+	if len(tx) != RefTxSize || !bytes.HasPrefix(tx, refTxMagic) {
+		return key, false
+	}
+	copy(key[:], tx[len(refTxMagic):])
+	return key, true
 }
 
 // TxKey identifies a transaction by its content, as CometBFT's mempool

@@ -66,3 +66,40 @@ func FuzzParseDataCommitment(f *testing.F) {
 		}
 	})
 }
+
+func TestRefTx(t *testing.T) {
+	key := TxKey([]byte("some blob transaction"))
+	ref := RefTx(key)
+	if got, ok := ParseRefTx(ref); !ok || got != key || len(ref) != RefTxSize {
+		t.Fatalf("round trip gave %x %v (%d bytes)", got, ok, len(ref))
+	}
+	tx0 := DataCommitment{SquareWidth: 1}.Marshal()
+	for name, bad := range map[string][]byte{
+		"short":   ref[:RefTxSize-1],
+		"long":    append(bytes.Clone(ref), 0),
+		"magic":   append([]byte("TBLB"), ref[4:]...),
+		"tx[0]":   tx0,
+		"blob tx": BlobTx(nil),
+	} {
+		if _, ok := ParseRefTx(bad); ok {
+			t.Errorf("%s: read as a reference", name)
+		}
+	}
+	if _, err := ParseBlobTx(ref, 1<<20); !errors.Is(err, ErrBlobTx) {
+		t.Fatalf("a reference read as a blob tx: %v", err)
+	}
+	if _, err := ParseDataCommitment(ref); !errors.Is(err, ErrDataCommitment) {
+		t.Fatalf("a reference read as tx[0]: %v", err)
+	}
+}
+
+func FuzzParseRefTx(f *testing.F) {
+	f.Add(RefTx([32]byte{1}))
+	f.Add([]byte("TREF"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		key, ok := ParseRefTx(b)
+		if ok != bytes.Equal(RefTx(key), b) {
+			t.Fatalf("%x: ok %v, but it re-encodes to %x", b, ok, RefTx(key))
+		}
+	})
+}

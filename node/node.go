@@ -234,7 +234,7 @@ func New(ctx context.Context, dir string, o Options) (*Node, error) {
 	if cfg.Role == RoleValidator {
 		// Last: CometBFT may replay blocks into the store on start, which
 		// needs everything above.
-		if err := n.initValidator(); err != nil {
+		if err := n.initValidator(ctx); err != nil {
 			return fail(err)
 		}
 	}
@@ -277,6 +277,7 @@ func (n *Node) Run(ctx context.Context) error {
 		switch n.cfg.Role {
 		case RoleValidator:
 			run("consensus", n.validator.engine.Run)
+			run("square sync", n.squareLoop)
 		case RoleFull:
 			run("header sync", n.syncLoop)
 			run("square sync", n.squareLoop)

@@ -19,8 +19,8 @@ import (
 
 // serveProtocols registers the request/response protocols this role
 // serves besides header ranges: squares and their proofs (validators,
-// full nodes), blob submission (validators) and the samples held (light
-// nodes, repair.go).
+// full nodes), blob submission and pending transactions (validators) and
+// the samples held (light nodes, repair.go).
 func (n *Node) serveProtocols() {
 	if n.cfg.Role == RoleLight {
 		n.host.ServeHeld(heldSource{n})
@@ -30,25 +30,37 @@ func (n *Node) serveProtocols() {
 	n.host.ServeRows(squareSource{n}) // fraud.go: the square as committed
 	if n.cfg.Role == RoleValidator {
 		n.host.ServeSubmissions(blobService{n})
+		n.host.ServeTxs(txSource{n})
 	}
 }
 
 // squareSource serves verified squares to peers.
 type squareSource struct{ n *Node }
 
-// held returns a square this node holds, as p2p.ErrNotFound otherwise,
-// and whether a withholding validator keeps part of it (Options.Withhold).
-func (s squareSource) held(ctx context.Context, height uint64) (*square, bool, error) {
+// header is the header of a height whose square this node may hold, as
+// p2p.ErrNotFound when it has none or the square is outside the storage
+// window.
+func (s squareSource) header(ctx context.Context, height uint64) (*da.Header, error) {
 	local, _ := s.n.chain.Heights()
 	if height == 0 || height > local {
-		return nil, false, fmt.Errorf("%w: height %d", p2p.ErrNotFound, height)
+		return nil, fmt.Errorf("%w: height %d", p2p.ErrNotFound, height)
 	}
 	h, err := s.n.chain.Header(ctx, height)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: header %d: %v", p2p.ErrNotFound, height, err)
+		return nil, fmt.Errorf("%w: header %d: %v", p2p.ErrNotFound, height, err)
 	}
 	if s.n.outsideWindow(h) { // the cache may outlive the store's pruning
-		return nil, false, fmt.Errorf("%w: square %d is outside the storage window", p2p.ErrNotFound, height)
+		return nil, fmt.Errorf("%w: square %d is outside the storage window", p2p.ErrNotFound, height)
+	}
+	return h, nil
+}
+
+// held returns a square this node holds, as p2p.ErrNotFound otherwise,
+// and whether a withholding validator keeps part of it (Options.Withhold).
+func (s squareSource) held(ctx context.Context, height uint64) (*square, bool, error) {
+	h, err := s.header(ctx, height)
+	if err != nil {
+		return nil, false, err
 	}
 	var sq *square
 	if s.n.corruptsAt(height) {
@@ -72,12 +84,38 @@ func (s squareSource) whole(ctx context.Context, height uint64) (*square, error)
 	return sq, err
 }
 
+// ODS serves a square's original data from memory, or else straight
+// from the store: a peer fetching a square that has left the cache (a
+// full node catching up) needs no extension of it here.
 func (s squareSource) ODS(ctx context.Context, height uint64) ([]byte, error) {
-	sq, err := s.whole(ctx, height)
+	h, err := s.header(ctx, height)
 	if err != nil {
 		return nil, err
 	}
-	return sq.eds.ODSBytes(), nil
+	if s.n.corruptsAt(height) || s.n.squares.Cached(height) {
+		sq, err := s.whole(ctx, height)
+		if err != nil {
+			return nil, err
+		}
+		return sq.eds.ODSBytes(), nil
+	}
+	if s.n.withholds(h) {
+		return nil, s.n.errWithheld(p2p.ErrNotFound, height)
+	}
+	ods, root, err := s.n.store.Square(ctx, height)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("%w: square %d", p2p.ErrNotFound, height)
+	case err != nil:
+		return nil, err
+	case root != h.DataRoot:
+		return nil, fmt.Errorf("%w: stored square %d has data root %x", ErrBadSquare, height, root)
+	}
+	b := make([]byte, 0, len(ods)*da.ShareSize)
+	for i := range ods {
+		b = append(b, ods[i][:]...)
+	}
+	return b, nil
 }
 
 // Samples answers all cells or none (p2p's samples protocol): a batch
@@ -156,7 +194,10 @@ func (n *Node) fromPeers(ctx context.Context, what string, try func(ctx context.
 const syncedKey = "full/synced"
 
 // squareLoop fetches, verifies and stores the square of every stored
-// header (full nodes), in height order, as headers arrive.
+// header (full nodes), in height order, as headers arrive. A validator
+// runs it too, for the blocks it committed without their squares
+// (SaveBlock): it looks only at heights its App has committed, whose
+// squares it stored then unless it had none to store.
 func (n *Node) squareLoop(ctx context.Context) error {
 	var synced uint64
 	if b, err := n.store.Meta(ctx, syncedKey); err == nil && len(b) == 8 {
@@ -167,6 +208,9 @@ func (n *Node) squareLoop(ctx context.Context) error {
 	for {
 		changed := n.chain.Changed()
 		local, _ := n.chain.Heights()
+		if v := n.validator; v != nil {
+			local = min(local, v.committed.Load())
+		}
 		// A chain started from a checkpoint has no header, so no square,
 		// below its base (checkpoint.go).
 		if base := n.chain.Base(); base > synced+1 {

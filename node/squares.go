@@ -97,6 +97,14 @@ func (c *squares) Put(sq *square) {
 	}
 }
 
+// Cached reports whether the square of height is in memory.
+func (c *squares) Cached(height uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.entries[height]
+	return ok
+}
+
 // Get returns the square of header h from memory or from the store;
 // store.ErrNotFound if this node does not hold it.
 func (c *squares) Get(ctx context.Context, h *da.Header) (*square, error) {

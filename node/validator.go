@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tartan-da/tartan/api"
@@ -16,6 +18,7 @@ import (
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
+	"github.com/tartan-da/tartan/p2p"
 )
 
 // A validator runs CometBFT (package consensus) and is the consensus
@@ -31,6 +34,9 @@ type validator struct {
 
 	mu      sync.Mutex // guards waiters
 	waiters map[[32]byte][]chan uint64
+
+	// committed is the last height SaveBlock stored.
+	committed atomic.Uint64
 }
 
 // Store keys of the validator role.
@@ -40,7 +46,7 @@ const (
 )
 
 // initValidator builds the App and the CometBFT engine.
-func (n *Node) initValidator() error {
+func (n *Node) initValidator(ctx context.Context) error {
 	cc, err := n.genesis.Chain()
 	if err != nil {
 		return err
@@ -51,8 +57,13 @@ func (n *Node) initValidator() error {
 		n.log.Warn("this validator's key is not in the genesis: it follows the chain but does not vote (add it with tartan genesis add-validator)")
 	}
 	v := &validator{waiters: map[[32]byte][]chan uint64{}}
+	h, _, err := validatorStore{n}.LastBlock(ctx)
+	if err != nil {
+		return err
+	}
+	v.committed.Store(h)
 	acfg := consensus.AppConfig{ChainID: n.genesis.ChainID, MaxSquareWidth: n.genesis.MaxSquareWidth, BadEncoding: n.opts.BadEncoding,
-		Extended: n.metrics.EDSComputeSeconds.ObserveDuration, PoolBytes: n.cfg.PoolBytes}
+		Extended: n.metrics.EDSComputeSeconds.ObserveDuration, PoolBytes: n.cfg.PoolBytes, FetchTxs: n.fetchTxs}
 	if v.app, err = consensus.NewApp(acfg, validatorStore{n}, n.log.With("module", "app"), nil); err != nil {
 		return err
 	}
@@ -101,13 +112,22 @@ func (s validatorStore) LastBlock(ctx context.Context) (uint64, []byte, error) {
 	return binary.BigEndian.Uint64(b), b[8:], nil
 }
 
-// StageSquare writes an accepted block's ODS ahead of its commit.
-func (s validatorStore) StageSquare(ctx context.Context, height uint64, eds *erasure.EDS) (consensus.Staged, error) {
-	st, err := s.n.store.StageSquare(ctx, height, eds.ODSRows())
+// StageSquare writes a block's ODS before this validator votes for it.
+func (s validatorStore) StageSquare(ctx context.Context, height uint64, dataRoot [32]byte, eds *erasure.EDS) (consensus.Staged, error) {
+	st, err := s.n.store.StageSquare(ctx, height, dataRoot, eds.ODSRows())
 	if err != nil {
 		return nil, err
 	}
 	return st, nil
+}
+
+// StagedODS reads back a square staged before a crash.
+func (s validatorStore) StagedODS(ctx context.Context, height uint64, dataRoot [32]byte) ([]da.Share, error) {
+	ods, err := s.n.store.StagedODS(ctx, height, dataRoot)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %w", consensus.ErrNoStagedSquare, err)
+	}
+	return ods, err
 }
 
 func (s validatorStore) Included(ctx context.Context, key [32]byte) (uint64, error) {
@@ -135,26 +155,33 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 	if err != nil {
 		return err
 	}
-	sq, err := fromEDS(b.Height, b.EDS, b.DAH)
-	if err != nil {
-		return err
-	}
-	// Cache the square before the header becomes visible, so a peer that
-	// syncs the header at once can already fetch the square.
-	n.squares.Put(sq)
-	if n.corruptsAt(b.Height) {
-		// The store keeps the ODS, which re-extends to another square:
-		// keep the one committed to (fraud.go faultySquare).
-		n.pinFaulty(sq)
+	if b.EDS != nil {
+		sq, err := fromEDS(b.Height, b.EDS, b.DAH)
+		if err != nil {
+			return err
+		}
+		// Cache the square before the header becomes visible, so a peer
+		// that syncs the header at once can already fetch the square.
+		n.squares.Put(sq)
+		if n.corruptsAt(b.Height) {
+			// The store keeps the ODS, which re-extends to another
+			// square: keep the one committed to (fraud.go faultySquare).
+			n.pinFaulty(sq)
+		}
 	}
 	if err := n.chain.AddOwn(ctx, h); err != nil {
 		return fmt.Errorf("storing header %d: %w", b.Height, err)
 	}
 	headerDone := time.Now()
-	if staged, ok := b.Staged.(*store.StagedSquare); ok {
+	switch staged, ok := b.Staged.(*store.StagedSquare); {
+	case ok:
 		err = n.store.PutStagedSquare(ctx, staged, b.Data.DataRoot)
-	} else {
+	case b.EDS != nil:
 		err = n.store.PutSquareRows(ctx, b.Height, b.Data.DataRoot, b.EDS.ODSRows())
+	default:
+		// Neither voted for nor in the mempool: the square loop fetches
+		// it from peers, as a full node's does.
+		n.log.Info("block committed without its square here; fetching it from peers", "height", b.Height)
 	}
 	if err != nil {
 		return fmt.Errorf("storing square %d: %w", b.Height, err)
@@ -176,12 +203,49 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 	if err := n.store.PutMetas(ctx, recs); err != nil {
 		return err
 	}
+	n.validator.committed.Store(b.Height)
 	n.validator.release(b.Height, b.TxKeys)
 	n.metrics.BlockBuildSeconds.ObserveDuration(time.Since(start))
 	n.log.Info("block stored", "height", b.Height, "square_width", b.Data.SquareWidth, "submissions", len(b.TxKeys),
 		"bytes", int(b.Data.SquareWidth)*int(b.Data.SquareWidth)*da.ShareSize, "staged", b.Staged != nil, "ms", time.Since(start).Milliseconds(),
 		"header_ms", headerDone.Sub(start).Milliseconds(), "square_ms", squareDone.Sub(headerDone).Milliseconds())
 	n.publishHeader(ctx, h)
+	return nil
+}
+
+// fetchTxs asks the other validators over libp2p for the blob
+// transactions with these keys, one after another until all are found,
+// and returns those they sent (each checked against its key by p2p).
+func (n *Node) fetchTxs(ctx context.Context, keys [][32]byte) [][]byte {
+	var got [][]byte
+	for _, p := range n.host.TxsPeers() {
+		if len(keys) == 0 || ctx.Err() != nil {
+			break
+		}
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		txs, err := n.host.RequestTxs(rctx, p, keys[:min(len(keys), p2p.TxsMaxKeys)])
+		cancel()
+		if err != nil {
+			n.log.Debug("transactions not fetched", "peer", p, "err", err)
+			continue
+		}
+		found := map[[32]byte]bool{}
+		for _, tx := range txs {
+			found[consensus.TxKey(tx)] = true
+		}
+		keys = slices.DeleteFunc(keys, func(k [32]byte) bool { return found[k] })
+		got = append(got, txs...)
+	}
+	return got
+}
+
+// txSource serves this validator's pending transactions to the others.
+type txSource struct{ n *Node }
+
+func (s txSource) Txs(keys [][32]byte) [][]byte {
+	if v := s.n.validator; v != nil && v.app != nil {
+		return v.app.PoolTxs(keys)
+	}
 	return nil
 }
 

@@ -1,7 +1,7 @@
 // Package p2p is Tartan's networking: the libp2p host, the gossipsub topics
 // for headers and fraud proofs, and the request/response protocols for
-// header ranges, samples, squares, namespace data and blob submission
-// (DESIGN.md §5).
+// header ranges, samples, squares, namespace data, blob submission and
+// validators' pending transactions (DESIGN.md §5).
 //
 // A Host runs TCP and QUIC with Noise and yamux, a resource manager with
 // explicit limits, a connection manager, and a connection gater that

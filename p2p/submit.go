@@ -13,6 +13,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 
 	"github.com/tartan-da/tartan/da"
@@ -307,8 +308,11 @@ func (h *Host) watchLiveness(ctx context.Context, p peer.ID, gone context.Cancel
 // listed the protocol), connected ones first, each group in random order
 // so that forwarders spread their load over the validators. Banned peers
 // are left out. A peer identify has not yet answered for is not listed.
-func (h *Host) SubmitPeers() []peer.ID {
-	id := h.submitProtocol().ID
+func (h *Host) SubmitPeers() []peer.ID { return h.peersServing(h.submitProtocol().ID) }
+
+// peersServing are the peers identify says serve protocol id, connected
+// ones first, each group in random order.
+func (h *Host) peersServing(id protocol.ID) []peer.ID {
 	ps := h.host.Peerstore()
 	var connected, known []peer.ID
 	for _, p := range ps.Peers() {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,9 @@ const (
 	// tempMarker is in the name of every file being written, and in no
 	// final name; Open deletes such files.
 	tempMarker = ".tmp-"
+	// stagedMarker is in the name of a staged square's file (StageSquare),
+	// which Open keeps for StagedODS.
+	stagedMarker = ".staged-"
 	// ioBuffer is the buffer between share slices and a square file.
 	ioBuffer = 256 << 10
 )
@@ -40,6 +44,21 @@ func parseSquareName(name string) (uint64, bool) {
 }
 
 func isTempName(name string) bool { return strings.Contains(name, tempMarker) }
+
+// stagedPrefix starts the file name of every square staged for height with
+// this data root.
+func stagedPrefix(h uint64, dataRoot [32]byte) string {
+	return fmt.Sprintf("%s-%x%s", heightName(h), dataRoot, stagedMarker)
+}
+
+// parseStagedName reads the height in a staged square's file name.
+func parseStagedName(name string) (uint64, bool) {
+	base, _, ok := strings.Cut(name, stagedMarker)
+	if !ok || len(base) != 16+1+64 {
+		return 0, false
+	}
+	return parseHeightName(base[:16])
+}
 
 // squareRecord is the index record of a stored square, written only once
 // its file is complete under its final name.
@@ -131,7 +150,8 @@ func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte,
 // shares each (such as views into an extended square, which spares a
 // copy of the square).
 func (s *Store) PutSquareRows(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) error {
-	st, err := s.StageSquare(ctx, height, rows)
+	// A temporary name: a crash before the put leaves nothing to keep.
+	st, err := s.stage(ctx, height, squareName(height)+tempMarker, rows)
 	if err != nil {
 		return err
 	}
@@ -140,10 +160,11 @@ func (s *Store) PutSquareRows(ctx context.Context, height uint64, dataRoot [32]b
 }
 
 // StagedSquare is a square's file written and synced ahead of its header
-// (StageSquare): a validator writes the square of a block it voted for
-// while the block is still being committed, and PutStagedSquare then only
-// names and indexes it. Until then the file has a temporary name, which
-// Open deletes after a crash.
+// (StageSquare): a validator writes the square of a block before it votes
+// for it, and PutStagedSquare then only names and indexes it. Until then
+// the file has a staged name, under which it outlives a crash: the
+// validator may have voted for the block, which may then have been
+// committed without it, and StagedODS reads it back.
 type StagedSquare struct {
 	height uint64
 	k      int
@@ -153,9 +174,17 @@ type StagedSquare struct {
 }
 
 // StageSquare writes the original data square of height, given as its k
-// rows of k shares, to a temporary file and syncs it. No header is needed
-// yet. The caller must PutStagedSquare or Discard the result.
-func (s *Store) StageSquare(ctx context.Context, height uint64, rows [][]da.Share) (*StagedSquare, error) {
+// rows of k shares, that the caller found to have this data root, to a
+// staged file and syncs it. No header is needed yet. The caller must
+// PutStagedSquare or Discard the result.
+func (s *Store) StageSquare(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) (*StagedSquare, error) {
+	// Written under its staged name at once: a file torn by a crash is
+	// recognised by StagedODS's caller, which checks the data root.
+	return s.stage(ctx, height, stagedPrefix(height, dataRoot), rows)
+}
+
+// stage writes a square's file named prefix and a random suffix.
+func (s *Store) stage(ctx context.Context, height uint64, prefix string, rows [][]da.Share) (*StagedSquare, error) {
 	if _, err := widthOf(len(rows) * len(rows)); err != nil {
 		return nil, fmt.Errorf("square %d: %w", height, err)
 	}
@@ -168,7 +197,7 @@ func (s *Store) StageSquare(ctx context.Context, height uint64, rows [][]da.Shar
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	path, sum, err := s.writeTemp(ctx, height, rows)
+	path, sum, err := s.writeTemp(ctx, height, prefix, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +265,7 @@ func (s *Store) PutStagedSquare(ctx context.Context, st *StagedSquare, dataRoot 
 		return fmt.Errorf("store: square %d: %w", height, err)
 	}
 	st.path = ""
+	s.dropLeftovers(height)
 	if err := syncDir(s.dir); err != nil {
 		return fmt.Errorf("square %d: %w", height, err)
 	}
@@ -248,10 +278,11 @@ func (s *Store) PutStagedSquare(ctx context.Context, st *StagedSquare, dataRoot 
 	return nil
 }
 
-// writeTemp writes ods to a new temporary file in the squares directory and
-// syncs it, returning its path and SHA-256. On error it leaves no file.
-func (s *Store) writeTemp(ctx context.Context, height uint64, rows [][]da.Share) (path string, sum [32]byte, err error) {
-	f, err := os.CreateTemp(s.dir, squareName(height)+tempMarker+"*")
+// writeTemp writes ods to a new file in the squares directory, named
+// prefix and a random suffix, and syncs it, returning its path and
+// SHA-256. On error it leaves no file.
+func (s *Store) writeTemp(ctx context.Context, height uint64, prefix string, rows [][]da.Share) (path string, sum [32]byte, err error) {
+	f, err := os.CreateTemp(s.dir, prefix+"*")
 	if err != nil {
 		return "", sum, fmt.Errorf("store: square %d: %w", height, err)
 	}
@@ -284,6 +315,62 @@ func (s *Store) writeTemp(ctx context.Context, height uint64, rows [][]da.Share)
 	}
 	hash.Sum(sum[:0])
 	return f.Name(), sum, nil
+}
+
+// StagedODS reads back the original data square staged for height with
+// this data root before the store was last opened, the k² shares
+// row-major: a validator replays a block it voted for from it. A file of
+// the wrong length is passed over; the caller checks the data root. It
+// is ErrNotFound when there is none.
+func (s *Store) StagedODS(ctx context.Context, height uint64, dataRoot [32]byte) ([]da.Share, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	s.leftMu.Lock()
+	paths := slices.Clone(s.leftovers[height])
+	s.leftMu.Unlock()
+	prefix := stagedPrefix(height, dataRoot)
+	for _, p := range paths {
+		if !strings.HasPrefix(filepath.Base(p), prefix) {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, fmt.Errorf("store: staged square %d: %w", height, err)
+		}
+		if len(b)%da.ShareSize != 0 {
+			continue
+		}
+		if _, err := widthOf(len(b) / da.ShareSize); err != nil {
+			continue
+		}
+		ods := make([]da.Share, len(b)/da.ShareSize)
+		for i := range ods {
+			copy(ods[i][:], b[i*da.ShareSize:])
+		}
+		return ods, nil
+	}
+	return nil, fmt.Errorf("%w: no square staged for height %d with data root %x", ErrNotFound, height, dataRoot)
+}
+
+// dropLeftovers deletes the squares staged before the store was opened at
+// heights up to height, which has its square now.
+func (s *Store) dropLeftovers(height uint64) {
+	s.leftMu.Lock()
+	defer s.leftMu.Unlock()
+	for h, paths := range s.leftovers {
+		if h > height {
+			continue
+		}
+		for _, p := range paths {
+			os.Remove(p)
+		}
+		delete(s.leftovers, h)
+	}
 }
 
 // Square reads back the original data square of height and the data root

@@ -519,16 +519,17 @@ func TestStagedSquare(t *testing.T) {
 		}
 		n := 0
 		for _, e := range entries {
-			if isTempName(e.Name()) {
+			if _, ok := parseStagedName(e.Name()); ok || isTempName(e.Name()) {
 				n++
 			}
 		}
 		return n
 	}
-	if _, err := s.StageSquare(ctx, 1, rowsOf(blocks[0])[:k-1]); !errors.Is(err, ErrNotSquare) {
+	root := func(i int) [32]byte { return blocks[i].header.DataRoot }
+	if _, err := s.StageSquare(ctx, 1, root(0), rowsOf(blocks[0])[:k-1]); !errors.Is(err, ErrNotSquare) {
 		t.Fatalf("staging 3 rows of 4: %v, want ErrNotSquare", err)
 	}
-	st, err := s.StageSquare(ctx, 1, rowsOf(blocks[0]))
+	st, err := s.StageSquare(ctx, 1, root(0), rowsOf(blocks[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -556,7 +557,7 @@ func TestStagedSquare(t *testing.T) {
 		t.Fatalf("%d temporary files after the put", temps())
 	}
 
-	dropped, err := s.StageSquare(ctx, 2, rowsOf(blocks[1]))
+	dropped, err := s.StageSquare(ctx, 2, root(1), rowsOf(blocks[1]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -565,15 +566,48 @@ func TestStagedSquare(t *testing.T) {
 	if temps() != 0 {
 		t.Fatal("a discarded square left its file")
 	}
-	if _, err := s.StageSquare(ctx, 3, rowsOf(blocks[2])); err != nil {
+	// Squares left staged by a crash survive it, for a replay of the
+	// blocks they were staged for; putting a square at or above their
+	// height deletes them.
+	if _, err := s.StageSquare(ctx, 2, root(1), rowsOf(blocks[1])); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := s.StageSquare(ctx, 3, root(2), rowsOf(blocks[2])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StagedODS(ctx, 2, root(1)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a square staged by this store read as left over: %v", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	s = openStore(t, dir, Config{})
-	if temps() != 0 {
-		t.Fatal("a square left staged by a crash survived Open")
+	if temps() != 2 {
+		t.Fatalf("%d staged squares after a crash, want 2", temps())
 	}
 	checkSquare(t, s, blocks[0])
+	ods, err := s.StagedODS(ctx, 3, root(2))
+	if err != nil || !slices.Equal(ods, blocks[2].ods) {
+		t.Fatalf("staged square 3 read back: %v (equal %v)", err, slices.Equal(ods, blocks[2].ods))
+	}
+	for name, f := range map[string]func() error{
+		"another data root": func() error { _, err := s.StagedODS(ctx, 3, root(1)); return err },
+		"another height":    func() error { _, err := s.StagedODS(ctx, 4, root(2)); return err },
+	} {
+		if err := f(); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", name, err)
+		}
+	}
+	if err := s.PutHeader(ctx, blocks[1].header); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutSquare(ctx, 2, root(1), blocks[1].ods); err != nil {
+		t.Fatal(err)
+	}
+	if temps() != 1 {
+		t.Fatalf("%d staged squares after square 2 was put, want 1 (height 3's)", temps())
+	}
+	if _, err := s.StagedODS(ctx, 3, root(2)); err != nil {
+		t.Fatalf("height 3's staged square went with height 2's: %v", err)
+	}
 }

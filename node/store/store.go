@@ -92,6 +92,11 @@ type Store struct {
 	// both a file name and its index record, so two writers of one height,
 	// or a writer and Prune, cannot interleave them.
 	sqMu sync.Mutex
+
+	// leftovers are the files of squares staged before a crash, by height
+	// (StagedODS); putting a square deletes those at or below its height.
+	leftMu    sync.Mutex
+	leftovers map[uint64][]string
 }
 
 // Datastore keys; see the package documentation.
@@ -228,6 +233,15 @@ func (s *Store) recover(ctx context.Context) error {
 			}
 			s.log.Info("store: removed an unfinished square write", "file", name)
 			removed++
+			continue
+		}
+		if h, ok := parseStagedName(name); ok {
+			// Staged by a validator that may have voted for its block:
+			// kept for a replay (StagedODS).
+			if s.leftovers == nil {
+				s.leftovers = map[uint64][]string{}
+			}
+			s.leftovers[h] = append(s.leftovers[h], filepath.Join(s.dir, name))
 			continue
 		}
 		h, ok := parseSquareName(name)
