@@ -45,13 +45,16 @@ func sampleEach(t *testing.T, n int) {
 // alone; it returns the node and that head.
 func fullAfterValidator(t *testing.T, tn *testNet) (*Node, uint64) {
 	t.Helper()
+	// Wait for the light nodes before stopping the validator: a header
+	// the validator has stored may not have been gossiped yet, and once
+	// it stops nothing else would send it.
 	head := localHead(tn.validator)
-	tn.stops[tn.validator]()
 	var boot []string
 	for _, l := range tn.lights {
-		waitFor(t, 30*time.Second, "light nodes at the validator's last head", func() bool { return localHead(l) >= head })
+		waitFor(t, 30*time.Second, "light nodes at the validator's head", func() bool { return localHead(l) >= head })
 		boot = append(boot, l.P2PAddrs()...)
 	}
+	tn.stops[tn.validator]()
 	full, _ := startNode(t, filepath.Join(tn.dir, "full-late"), InitOptions{Role: RoleFull,
 		Genesis: filepath.Join(tn.dir, "validator", GenesisFile), Config: nodeConfig(RoleFull, boot)})
 	return full, head

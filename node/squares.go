@@ -62,6 +62,9 @@ type squares struct {
 	entries map[uint64]*square
 	used    int
 	loading map[uint64]*squareLoad // heights being loaded from the store
+	// lastUse orders the entries by their last Put or Get, on clock.
+	lastUse map[uint64]uint64
+	clock   uint64
 }
 
 // squareLoad is one load of a square from the store, shared by every
@@ -75,10 +78,14 @@ type squareLoad struct {
 }
 
 func newSquares(st *store.Store, budget int) *squares {
-	return &squares{store: st, budget: budget, entries: map[uint64]*square{}, loading: map[uint64]*squareLoad{}}
+	return &squares{store: st, budget: budget, entries: map[uint64]*square{}, loading: map[uint64]*squareLoad{},
+		lastUse: map[uint64]uint64{}}
 }
 
-// Put caches a verified square, evicting the lowest heights past the budget.
+// Put caches a verified square, evicting the least recently used past the
+// budget. New squares are what samplers ask for; an old one loaded for a
+// reader (a rollup reading back its blobs, most often several from one
+// height) stays until newer uses push it out.
 func (c *squares) Put(sq *square) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -87,14 +94,27 @@ func (c *squares) Put(sq *square) {
 	}
 	c.entries[sq.height] = sq
 	c.used += sq.bytes()
+	c.touch(sq.height)
 	for c.used > c.budget && len(c.entries) > 1 {
-		lowest := sq.height
+		var (
+			oldest uint64
+			at     = c.clock
+		)
 		for h := range c.entries {
-			lowest = min(lowest, h)
+			if h != sq.height && c.lastUse[h] < at {
+				oldest, at = h, c.lastUse[h]
+			}
 		}
-		c.used -= c.entries[lowest].bytes()
-		delete(c.entries, lowest)
+		c.used -= c.entries[oldest].bytes()
+		delete(c.entries, oldest)
+		delete(c.lastUse, oldest)
 	}
+}
+
+// touch marks height as used now. Called with mu held.
+func (c *squares) touch(height uint64) {
+	c.clock++
+	c.lastUse[height] = c.clock
 }
 
 // Cached reports whether the square of height is in memory.
@@ -111,6 +131,7 @@ func (c *squares) Get(ctx context.Context, h *da.Header) (*square, error) {
 	for {
 		c.mu.Lock()
 		if sq, ok := c.entries[h.Height]; ok {
+			c.touch(h.Height)
 			c.mu.Unlock()
 			return sq, nil
 		}
