@@ -55,11 +55,13 @@ type Store interface {
 	// Included is the height of the committed block holding the blob
 	// transaction with this key, 0 when none does.
 	Included(ctx context.Context, key [32]byte) (uint64, error)
-	// StageSquare writes and syncs the square of a block this validator
-	// is about to vote for, so that SaveBlock only has to name it. The App
-	// calls it from a goroutine of its own, and hands the result to
-	// SaveBlock in Block.Staged when the block commits, or Discards it.
-	// Until then a staged square survives a crash: StagedODS finds it.
+	// StageSquare writes the square of a block this validator is about to
+	// vote for, so that SaveBlock only has to name it. Once it returns
+	// the square survives the process (StagedODS finds it after a
+	// restart); it may still be syncing to disk, which SaveBlock waits
+	// for. The App calls it from a goroutine of its own, and hands the
+	// result to SaveBlock in Block.Staged when the block commits, or
+	// Discards it.
 	StageSquare(ctx context.Context, height uint64, dataRoot [32]byte, eds *erasure.EDS) (Staged, error)
 	// StagedODS is the original data square staged for height with this
 	// data root before a crash, ErrNoStagedSquare when there is none.

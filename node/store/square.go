@@ -151,7 +151,7 @@ func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte,
 // copy of the square).
 func (s *Store) PutSquareRows(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) error {
 	// A temporary name: a crash before the put leaves nothing to keep.
-	st, err := s.stage(ctx, height, squareName(height)+tempMarker, rows)
+	st, err := s.stage(ctx, height, squareName(height)+tempMarker, rows, false)
 	if err != nil {
 		return err
 	}
@@ -171,6 +171,9 @@ type StagedSquare struct {
 	path   string // "" once put or discarded
 	sum    [32]byte
 	mu     sync.Mutex
+	// synced is closed once the file is synced to disk, with syncErr set.
+	synced  chan struct{}
+	syncErr error
 }
 
 // StageSquare writes the original data square of height, given as its k
@@ -180,11 +183,15 @@ type StagedSquare struct {
 func (s *Store) StageSquare(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) (*StagedSquare, error) {
 	// Written under its staged name at once: a file torn by a crash is
 	// recognised by StagedODS's caller, which checks the data root.
-	return s.stage(ctx, height, stagedPrefix(height, dataRoot), rows)
+	return s.stage(ctx, height, stagedPrefix(height, dataRoot), rows, true)
 }
 
-// stage writes a square's file named prefix and a random suffix.
-func (s *Store) stage(ctx context.Context, height uint64, prefix string, rows [][]da.Share) (*StagedSquare, error) {
+// stage writes a square's file named prefix and a random suffix. With
+// syncLater the file is synced in the background, and PutStagedSquare
+// waits for it: once written, the file survives the process, and the
+// sync, which is most of a write's time, overlaps what the caller does
+// until the put (a validator's vote).
+func (s *Store) stage(ctx context.Context, height uint64, prefix string, rows [][]da.Share, syncLater bool) (*StagedSquare, error) {
 	if _, err := widthOf(len(rows) * len(rows)); err != nil {
 		return nil, fmt.Errorf("square %d: %w", height, err)
 	}
@@ -197,11 +204,27 @@ func (s *Store) stage(ctx context.Context, height uint64, prefix string, rows []
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	path, sum, err := s.writeTemp(ctx, height, prefix, rows)
+	st := &StagedSquare{height: height, k: len(rows), synced: make(chan struct{})}
+	if !syncLater {
+		path, sum, err := s.writeTemp(ctx, height, prefix, rows)
+		if err != nil {
+			return nil, err
+		}
+		st.path, st.sum = path, sum
+		close(st.synced)
+		return st, nil
+	}
+	f, sum, err := s.writeFile(ctx, height, prefix, rows)
 	if err != nil {
 		return nil, err
 	}
-	return &StagedSquare{height: height, k: len(rows), path: path, sum: sum}, nil
+	st.path, st.sum = f.Name(), sum
+	s.syncs.Go(func() {
+		defer close(st.synced)
+		err := f.Sync()
+		st.syncErr = errors.Join(err, f.Close())
+	})
+	return st, nil
 }
 
 // Discard deletes a staged square's file unless PutStagedSquare took it.
@@ -227,6 +250,10 @@ func (s *Store) PutStagedSquare(ctx context.Context, st *StagedSquare, dataRoot 
 	height, k := st.height, st.k
 	if st.path == "" {
 		return fmt.Errorf("store: square %d: the staged square was already put or discarded", height)
+	}
+	<-st.synced
+	if st.syncErr != nil {
+		return fmt.Errorf("store: syncing square %d: %w", height, st.syncErr)
 	}
 	if err := s.enter(); err != nil {
 		return err
@@ -282,39 +309,56 @@ func (s *Store) PutStagedSquare(ctx context.Context, st *StagedSquare, dataRoot 
 // prefix and a random suffix, and syncs it, returning its path and
 // SHA-256. On error it leaves no file.
 func (s *Store) writeTemp(ctx context.Context, height uint64, prefix string, rows [][]da.Share) (path string, sum [32]byte, err error) {
-	f, err := os.CreateTemp(s.dir, prefix+"*")
+	f, sum, err := s.writeFile(ctx, height, prefix, rows)
 	if err != nil {
-		return "", sum, fmt.Errorf("store: square %d: %w", height, err)
+		return "", sum, err
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
 			os.Remove(f.Name())
 		}
 	}()
-	hash := sha256.New()
-	w := bufio.NewWriterSize(io.MultiWriter(f, hash), ioBuffer)
-	for _, row := range rows {
-		if err := ctx.Err(); err != nil {
-			return "", sum, err
-		}
-		for i := range row {
-			if _, err := w.Write(row[i][:]); err != nil {
-				return "", sum, fmt.Errorf("store: writing square %d: %w", height, err)
-			}
-		}
-	}
-	if err := w.Flush(); err != nil {
-		return "", sum, fmt.Errorf("store: writing square %d: %w", height, err)
-	}
 	if err := f.Sync(); err != nil {
+		f.Close()
 		return "", sum, fmt.Errorf("store: syncing square %d: %w", height, err)
 	}
 	if err := f.Close(); err != nil {
 		return "", sum, fmt.Errorf("store: writing square %d: %w", height, err)
 	}
-	hash.Sum(sum[:0])
 	return f.Name(), sum, nil
+}
+
+// writeFile writes ods to a new file in the squares directory, named
+// prefix and a random suffix, and returns it open and unsynced with its
+// SHA-256. On error it leaves no file.
+func (s *Store) writeFile(ctx context.Context, height uint64, prefix string, rows [][]da.Share) (f *os.File, sum [32]byte, err error) {
+	file, err := os.CreateTemp(s.dir, prefix+"*")
+	if err != nil {
+		return nil, sum, fmt.Errorf("store: square %d: %w", height, err)
+	}
+	defer func() {
+		if err != nil {
+			file.Close()
+			os.Remove(file.Name())
+		}
+	}()
+	hash := sha256.New()
+	w := bufio.NewWriterSize(io.MultiWriter(file, hash), ioBuffer)
+	for _, row := range rows {
+		if err = ctx.Err(); err != nil {
+			return nil, sum, err
+		}
+		for i := range row {
+			if _, err = w.Write(row[i][:]); err != nil {
+				return nil, sum, fmt.Errorf("store: writing square %d: %w", height, err)
+			}
+		}
+	}
+	if err = w.Flush(); err != nil {
+		return nil, sum, fmt.Errorf("store: writing square %d: %w", height, err)
+	}
+	hash.Sum(sum[:0])
+	return file, sum, nil
 }
 
 // StagedODS reads back the original data square staged for height with

@@ -97,6 +97,9 @@ type Store struct {
 	// (StagedODS); putting a square deletes those at or below its height.
 	leftMu    sync.Mutex
 	leftovers map[uint64][]string
+
+	// syncs are the background syncs of staged squares; Close awaits them.
+	syncs sync.WaitGroup
 }
 
 // Datastore keys; see the package documentation.
@@ -190,6 +193,7 @@ func (s *Store) Close() error {
 		return ErrClosed
 	}
 	s.closed = true
+	s.syncs.Wait()
 	return s.closeDS()
 }
 
