@@ -59,6 +59,7 @@ func startValidators(t *testing.T, n int, blockTime time.Duration) []*engineVali
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	vs := make([]*engineValidator, n)
+	var vsMu sync.RWMutex // vs fills while the first validators run
 	for i := range n {
 		var peers []string
 		for j := range n {
@@ -68,7 +69,21 @@ func startValidators(t *testing.T, n int, blockTime time.Duration) []*engineVali
 		}
 		v := &engineValidator{store: newMemStore(), commit: make(chan uint64, 1000)}
 		log := slog.New(slog.DiscardHandler)
-		if v.app, err = NewApp(AppConfig{ChainID: chain.ID(), MaxSquareWidth: 8}, v.store, log, func(h uint64) { v.commit <- h }); err != nil {
+		// The node fetches missing transactions from the other validators
+		// over libp2p; here they are asked in process. A relay sent before
+		// all the CometBFT links are up reaches only some validators.
+		fetch := func(_ context.Context, keys [][32]byte) [][]byte {
+			vsMu.RLock()
+			defer vsMu.RUnlock()
+			var got [][]byte
+			for j, o := range vs {
+				if j != i && o != nil {
+					got = append(got, o.app.PoolTxs(keys)...)
+				}
+			}
+			return got
+		}
+		if v.app, err = NewApp(AppConfig{ChainID: chain.ID(), MaxSquareWidth: 8, FetchTxs: fetch}, v.store, log, func(h uint64) { v.commit <- h }); err != nil {
 			t.Fatal(err)
 		}
 		v.engine, err = NewEngine(EngineConfig{Home: homes[i], Moniker: fmt.Sprint(i), Chain: chain, Listen: addrs[i], Peers: peers,
@@ -79,7 +94,9 @@ func startValidators(t *testing.T, n int, blockTime time.Duration) []*engineVali
 		if v.engine.NodeID() != ids[i].NodeID {
 			t.Fatalf("engine node id %s, InitKeys said %s", v.engine.NodeID(), ids[i].NodeID)
 		}
+		vsMu.Lock()
 		vs[i] = v
+		vsMu.Unlock()
 		wg.Go(func() {
 			if err := v.engine.Run(ctx); err != nil {
 				t.Errorf("validator %d: %v", i, err)

@@ -15,11 +15,7 @@ import (
 func TestSquareCacheKeepsTheRecentlyUsed(t *testing.T) {
 	ctx := context.Background()
 	ods := []da.Share{{1}}
-	eds, err := erasure.Extend(ods)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dah, err := erasure.Commit(eds)
+	eds, dah, err := erasure.NewExtender(0).ExtendAndCommit(ods)
 	if err != nil {
 		t.Fatal(err)
 	}
