@@ -150,11 +150,15 @@ func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engin
 	c.P2P.PexReactor = false
 	c.P2P.AddrBookStrict = false
 	c.P2P.AllowDuplicateIP = true
-	// Blocks carry whole squares: CometBFT's 5 MB/s default per peer
+	// The mempool relays whole blobs: CometBFT's 5 MB/s default per peer
 	// would cap the chain below its blob throughput.
 	c.P2P.SendRate, c.P2P.RecvRate = 1<<30, 1<<30
 	c.P2P.MaxPacketMsgPayloadSize = 64 << 10
-	c.P2P.FlushThrottleTimeout = 10 * time.Millisecond
+	// Blocks are a few kB of references, so a block's time is mostly its
+	// messages' hops (proposal, two rounds of votes), each of which may
+	// wait for a connection's flush: 2 ms instead of 10 shortened loaded
+	// 4-validator blocks by about 5% (0.82 s against 0.87–0.91 s).
+	c.P2P.FlushThrottleTimeout = 2 * time.Millisecond
 	// The App keeps the mempool (pool.go); CometBFT only relays what
 	// ReapTxs hands it, polling every ReapInterval.
 	c.Mempool.Type = cmtcfg.MempoolTypeApp
@@ -170,8 +174,8 @@ func NewEngine(cfg EngineConfig, app abci.Application, log *slog.Logger) (*Engin
 	// A peer's gossip routines sleep this long when they have nothing to
 	// send; CometBFT's 100 ms then delays a new proposal, and each round
 	// of votes, by up to as much at every hop: a tenth of a block time
-	// per step. Waking every 10 ms costs little next to a block's work.
-	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
+	// per step. Waking every 5 ms costs little next to a block's work.
+	c.Consensus.PeerGossipSleepDuration = 5 * time.Millisecond
 	c.Consensus.CreateEmptyBlocks = true
 	c.Consensus.CreateEmptyBlocksInterval = cfg.BlockTime
 	c.TxIndex.Indexer = "null"
