@@ -90,12 +90,14 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 			l.metrics.connsOpen.Inc()
 			return &limitedConn{Conn: c, l: l, key: key}, nil
 		}
+		// Counted first, so that a client that sees the refusal finds it
+		// in the metrics.
+		l.metrics.connsRefused.WithLabelValues(reason).Inc()
 		// A fresh socket's send buffer is empty: the write does not
 		// block. The deadline is there in case it ever would.
 		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		_, _ = c.Write(refusal)
 		_ = c.Close()
-		l.metrics.connsRefused.WithLabelValues(reason).Inc()
 		l.log.Debug("API connection refused", "limit", reason, "client", key)
 	}
 }
