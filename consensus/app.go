@@ -136,12 +136,13 @@ type AppConfig struct {
 	// in the mempool yet; zero means DefaultTxWait.
 	TxWait time.Duration
 	// FetchTxs, when set, asks other validators for the transactions with
-	// these keys and returns those it got (each hashing to its key). A
+	// these keys and returns those it got with their keys, each checked to
+	// hash to its key. A
 	// transaction is relayed once, by the validator that took it, so one
 	// that was down then, or is not that validator's peer, gets it only
 	// this way. ProcessProposal calls it for what the relay has not
 	// brought a quarter of TxWait in.
-	FetchTxs func(ctx context.Context, keys [][32]byte) [][]byte
+	FetchTxs func(ctx context.Context, keys [][32]byte) (txs [][]byte, txKeys [][32]byte)
 }
 
 // App is Tartan's ABCI application: it validates blob transactions,
@@ -518,9 +519,10 @@ func (a *App) resolve(ctx context.Context, txs [][]byte, wait time.Duration) (bl
 // fetch asks other validators for transactions and admits those it gets
 // to the mempool (as if relayed), which wakes resolve.
 func (a *App) fetch(ctx context.Context, keys [][32]byte) {
-	txs := a.cfg.FetchTxs(ctx, keys)
+	txs, txKeys := a.cfg.FetchTxs(ctx, keys)
 	admitted := 0
-	for _, tx := range txs {
+	for i, tx := range txs {
+		a.keys.put(tx, txKeys[i], false) // checked by FetchTxs: admit need not hash it again
 		if code, _, err := a.admit(ctx, tx, false); err == nil && code == abci.CodeTypeOK {
 			admitted++
 		}
@@ -816,13 +818,4 @@ func faultFiller(height uint64) ([]da.Blob, error) {
 		return nil, err
 	}
 	return []da.Blob{b}, nil
-}
-
-// txBytes is the total size of txs, for logs.
-func txBytes(txs [][]byte) int {
-	n := 0
-	for _, tx := range txs {
-		n += len(tx)
-	}
-	return n
 }

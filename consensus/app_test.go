@@ -381,9 +381,12 @@ func TestProcessFetchesMissingTx(t *testing.T) {
 		var asked [][32]byte
 		var askedAt time.Duration
 		start := time.Now()
-		voter.cfg.FetchTxs = func(_ context.Context, keys [][32]byte) [][]byte {
+		voter.cfg.FetchTxs = func(_ context.Context, keys [][32]byte) (txs [][]byte, txKeys [][32]byte) {
 			asked, askedAt = keys, time.Since(start)
-			return tc.answer
+			for _, tx := range tc.answer {
+				txs, txKeys = append(txs, tx), append(txKeys, TxKey(tx))
+			}
+			return txs, txKeys
 		}
 		resp, err := voter.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: 1})
 		if err != nil || resp.Status != tc.want {

@@ -72,16 +72,17 @@ func startValidators(t *testing.T, n int, blockTime time.Duration) []*engineVali
 		// The node fetches missing transactions from the other validators
 		// over libp2p; here they are asked in process. A relay sent before
 		// all the CometBFT links are up reaches only some validators.
-		fetch := func(_ context.Context, keys [][32]byte) [][]byte {
+		fetch := func(_ context.Context, keys [][32]byte) (got [][]byte, gotKeys [][32]byte) {
 			vsMu.RLock()
 			defer vsMu.RUnlock()
-			var got [][]byte
 			for j, o := range vs {
 				if j != i && o != nil {
-					got = append(got, o.app.PoolTxs(keys)...)
+					for _, tx := range o.app.PoolTxs(keys) {
+						got, gotKeys = append(got, tx), append(gotKeys, TxKey(tx))
+					}
 				}
 			}
-			return got
+			return got, gotKeys
 		}
 		if v.app, err = NewApp(AppConfig{ChainID: chain.ID(), MaxSquareWidth: 8, FetchTxs: fetch}, v.store, log, func(h uint64) { v.commit <- h }); err != nil {
 			t.Fatal(err)

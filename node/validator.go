@@ -215,28 +215,23 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 
 // fetchTxs asks the other validators over libp2p for the blob
 // transactions with these keys, one after another until all are found,
-// and returns those they sent (each checked against its key by p2p).
-func (n *Node) fetchTxs(ctx context.Context, keys [][32]byte) [][]byte {
-	var got [][]byte
+// and returns those they sent with their keys (p2p checked each).
+func (n *Node) fetchTxs(ctx context.Context, keys [][32]byte) (got [][]byte, gotKeys [][32]byte) {
 	for _, p := range n.host.TxsPeers() {
 		if len(keys) == 0 || ctx.Err() != nil {
 			break
 		}
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		txs, err := n.host.RequestTxs(rctx, p, keys[:min(len(keys), p2p.TxsMaxKeys)])
+		txs, txKeys, err := n.host.RequestTxs(rctx, p, keys[:min(len(keys), p2p.TxsMaxKeys)])
 		cancel()
 		if err != nil {
 			n.log.Debug("transactions not fetched", "peer", p, "err", err)
 			continue
 		}
-		found := map[[32]byte]bool{}
-		for _, tx := range txs {
-			found[consensus.TxKey(tx)] = true
-		}
-		keys = slices.DeleteFunc(keys, func(k [32]byte) bool { return found[k] })
-		got = append(got, txs...)
+		keys = slices.DeleteFunc(keys, func(k [32]byte) bool { return slices.Contains(txKeys, k) })
+		got, gotKeys = append(got, txs...), append(gotKeys, txKeys...)
 	}
-	return got
+	return got, gotKeys
 }
 
 // txSource serves this validator's pending transactions to the others.

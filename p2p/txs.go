@@ -77,32 +77,31 @@ func encodeTxs(txs [][]byte) []byte {
 	return b
 }
 
-// decodeTxs decodes an answer to a request for keys from untrusted bytes.
-// The transactions refer to b.
-func decodeTxs(b []byte, keys [][32]byte) ([][]byte, error) {
+// decodeTxs decodes an answer to a request for keys from untrusted bytes,
+// with the key of each transaction. The transactions refer to b.
+func decodeTxs(b []byte, keys [][32]byte) (txs [][]byte, txKeys [][32]byte, err error) {
 	want := make(map[[32]byte]bool, len(keys))
 	for _, k := range keys {
 		want[k] = true
 	}
-	var txs [][]byte
 	for len(b) > 0 {
 		if len(b) < 4 {
-			return nil, fmt.Errorf("%w: txs answer ends inside a length", ErrMalformed)
+			return nil, nil, fmt.Errorf("%w: txs answer ends inside a length", ErrMalformed)
 		}
 		n := binary.BigEndian.Uint32(b)
 		if uint64(n) > uint64(len(b)-4) {
-			return nil, fmt.Errorf("%w: txs answer has a %d-byte transaction in %d bytes", ErrMalformed, n, len(b)-4)
+			return nil, nil, fmt.Errorf("%w: txs answer has a %d-byte transaction in %d bytes", ErrMalformed, n, len(b)-4)
 		}
 		tx := b[4 : 4+n : 4+n]
 		b = b[4+n:]
 		k := sha256.Sum256(tx)
 		if !want[k] {
-			return nil, fmt.Errorf("%w: txs answer holds a transaction not asked for, or twice (%x)", ErrMalformed, k[:8])
+			return nil, nil, fmt.Errorf("%w: txs answer holds a transaction not asked for, or twice (%x)", ErrMalformed, k[:8])
 		}
 		delete(want, k)
-		txs = append(txs, tx)
+		txs, txKeys = append(txs, tx), append(txKeys, k)
 	}
-	return txs, nil
+	return txs, txKeys, nil
 }
 
 // ServeTxs registers the transaction-fetch protocol on a validator.
@@ -117,17 +116,17 @@ func (h *Host) ServeTxs(src TxSource) {
 }
 
 // RequestTxs asks to for the transactions with these keys and returns
-// those it sent, each checked against its key.
-func (h *Host) RequestTxs(ctx context.Context, to peer.ID, keys [][32]byte) ([][]byte, error) {
+// those it sent with their keys, each transaction checked against its
+// key.
+func (h *Host) RequestTxs(ctx context.Context, to peer.ID, keys [][32]byte) (txs [][]byte, txKeys [][32]byte, err error) {
 	if len(keys) == 0 || len(keys) > TxsMaxKeys {
-		return nil, fmt.Errorf("p2p: asking for %d transactions, want 1 to %d", len(keys), TxsMaxKeys)
+		return nil, nil, fmt.Errorf("p2p: asking for %d transactions, want 1 to %d", len(keys), TxsMaxKeys)
 	}
-	var txs [][]byte
-	err := h.call(ctx, to, h.txsProtocol(), encodeTxsRequest(keys), func(b []byte) (err error) {
-		txs, err = decodeTxs(b, keys)
+	err = h.call(ctx, to, h.txsProtocol(), encodeTxsRequest(keys), func(b []byte) (err error) {
+		txs, txKeys, err = decodeTxs(b, keys)
 		return err
 	})
-	return txs, err
+	return txs, txKeys, err
 }
 
 // TxsPeers are the peers known to serve the transaction-fetch protocol

@@ -50,17 +50,20 @@ func TestRequestTxs(t *testing.T) {
 
 	missing := sha256.Sum256([]byte("not held"))
 	keys := [][32]byte{sha256.Sum256(held[1]), missing, sha256.Sum256(held[0])}
-	got, err := client.RequestTxs(ctx, validator.ID(), keys)
+	got, gotKeys, err := client.RequestTxs(ctx, validator.ID(), keys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || !bytes.Equal(got[0], held[1]) || !bytes.Equal(got[1], held[0]) {
 		t.Fatalf("got %d transactions, want the two held ones in request order", len(got))
 	}
-	if got, err := client.RequestTxs(ctx, validator.ID(), [][32]byte{missing}); err != nil || len(got) != 0 {
+	if !slices.Equal(gotKeys, [][32]byte{keys[0], keys[2]}) {
+		t.Fatal("the keys returned are not the transactions'")
+	}
+	if got, _, err := client.RequestTxs(ctx, validator.ID(), [][32]byte{missing}); err != nil || len(got) != 0 {
 		t.Fatalf("asking for one not held: %d txs, %v", len(got), err)
 	}
-	if _, err := client.RequestTxs(ctx, validator.ID(), nil); err == nil {
+	if _, _, err := client.RequestTxs(ctx, validator.ID(), nil); err == nil {
 		t.Fatal("a request for no keys was sent")
 	}
 
@@ -72,7 +75,7 @@ func TestRequestTxs(t *testing.T) {
 	} {
 		src.lie = lie
 		before := client.Score(validator.ID())
-		if _, err := client.RequestTxs(ctx, validator.ID(), [][32]byte{sha256.Sum256(held[0])}); !errors.Is(err, ErrMalformed) {
+		if _, _, err := client.RequestTxs(ctx, validator.ID(), [][32]byte{sha256.Sum256(held[0])}); !errors.Is(err, ErrMalformed) {
 			t.Fatalf("%s: %v, want ErrMalformed", name, err)
 		}
 		if client.Score(validator.ID()) <= before {
@@ -102,15 +105,15 @@ func TestTxsCodec(t *testing.T) {
 	for _, tx := range txs {
 		ks = append(ks, sha256.Sum256(tx))
 	}
-	dec, err := decodeTxs(encodeTxs(txs), ks)
-	if err != nil || len(dec) != 3 || !bytes.Equal(dec[2], txs[2]) {
+	dec, decKeys, err := decodeTxs(encodeTxs(txs), ks)
+	if err != nil || len(dec) != 3 || !bytes.Equal(dec[2], txs[2]) || !slices.Equal(decKeys, ks) {
 		t.Fatalf("answer round trip: %d txs, %v", len(dec), err)
 	}
 	for name, b := range map[string][]byte{
 		"cut length": encodeTxs(txs)[:2],
 		"cut body":   encodeTxs(txs)[:len(encodeTxs(txs))-1],
 	} {
-		if _, err := decodeTxs(b, ks); !errors.Is(err, ErrMalformed) {
+		if _, _, err := decodeTxs(b, ks); !errors.Is(err, ErrMalformed) {
 			t.Errorf("answer %s: %v, want ErrMalformed", name, err)
 		}
 	}
@@ -126,7 +129,7 @@ func FuzzDecodeTxs(f *testing.F) {
 	f.Add(encodeTxs([][]byte{[]byte("a"), []byte("bb")}))
 	f.Add(encodeTxsRequest(keys))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if txs, err := decodeTxs(b, keys); err == nil {
+		if txs, _, err := decodeTxs(b, keys); err == nil {
 			if !bytes.Equal(encodeTxs(txs), b) {
 				t.Fatalf("%x decodes to transactions that re-encode otherwise", b)
 			}
