@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p"
@@ -20,6 +21,7 @@ import (
 	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
@@ -108,6 +110,7 @@ func New(cfg Config, key crypto.PrivKey, logger *slog.Logger) (*Host, error) {
 		libp2p.Transport(quic.NewTransport),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
+		libp2p.SwarmOpts(swarm.WithDialRanker(preferTCP)),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
 		libp2p.ConnectionGater(gater{scores}),
@@ -354,14 +357,25 @@ func (h *Host) discoveryNamespace() string { return "/tartan/" + h.cfg.ChainID +
 
 // discover keeps the host connected: bootstrap peers, then (DHT servers)
 // advertising, then looking for servers while the host has few peers.
+// A bootstrap peer that could not be reached is tried again after a
+// second, then after twice as long each time, up to DiscoveryInterval:
+// peers that start together (a devnet, a data centre after a power cut)
+// are not all listening at the first dial, and a node should not wait a
+// whole interval for the one that came up a moment late.
 func (h *Host) discover(ctx context.Context, kad *dht.IpfsDHT) {
 	disc := drouting.NewRoutingDiscovery(kad)
 	h.connectAll(ctx, h.known)
 	var advertiseAt time.Time
-	tick := time.NewTicker(h.cfg.DiscoveryInterval)
-	defer tick.Stop()
+	retry := min(time.Second, h.cfg.DiscoveryInterval)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
-		h.connectBootstrap(ctx)
+		wait := h.cfg.DiscoveryInterval
+		if unreached := h.connectAll(ctx, h.bootstrap); unreached > 0 {
+			wait, retry = retry, min(2*retry, h.cfg.DiscoveryInterval)
+		} else {
+			retry = min(time.Second, h.cfg.DiscoveryInterval)
+		}
 		if kad.RoutingTable().Size() > 0 {
 			if h.cfg.DHTMode == DHTServer && !time.Now().Before(advertiseAt) {
 				ttl, err := disc.Advertise(ctx, h.discoveryNamespace())
@@ -375,19 +389,22 @@ func (h *Host) discover(ctx context.Context, kad *dht.IpfsDHT) {
 				h.findPeers(ctx, disc)
 			}
 		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
 	}
 }
 
-func (h *Host) connectBootstrap(ctx context.Context) { h.connectAll(ctx, h.bootstrap) }
-
-// connectAll dials, in parallel, the peers of infos not yet connected.
-func (h *Host) connectAll(ctx context.Context, infos []peer.AddrInfo) {
-	var wg sync.WaitGroup
+// connectAll dials, in parallel, the peers of infos not yet connected,
+// and returns how many of them it could not reach.
+func (h *Host) connectAll(ctx context.Context, infos []peer.AddrInfo) (unreached int) {
+	var (
+		wg     sync.WaitGroup
+		failed atomic.Int32
+	)
 	for _, info := range infos {
 		if info.ID == h.ID() || h.host.Network().Connectedness(info.ID) == network.Connected || h.Blocked(info.ID) {
 			continue
@@ -395,12 +412,19 @@ func (h *Host) connectAll(ctx context.Context, infos []peer.AddrInfo) {
 		wg.Go(func() {
 			cctx, cancel := context.WithTimeout(ctx, h.cfg.StreamTimeout)
 			defer cancel()
+			// A redial must not wait out libp2p's backoff from the
+			// last failure: the retry schedule is ours.
+			if sw, ok := h.host.Network().(*swarm.Swarm); ok {
+				sw.Backoff().Clear(info.ID)
+			}
 			if err := h.host.Connect(cctx, info); err != nil {
+				failed.Add(1)
 				h.log.Debug("peer unreachable", "target", info.ID, "err", err)
 			}
 		})
 	}
 	wg.Wait()
+	return int(failed.Load())
 }
 
 func (h *Host) findPeers(ctx context.Context, disc *drouting.RoutingDiscovery) {
