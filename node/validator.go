@@ -336,6 +336,9 @@ func (n *Node) submit(ctx context.Context, blobs []da.Blob) (uint64, error) {
 		}
 		return 0, err
 	}
+	// Waiting for the block is cheap: a forwarding peer's stream need
+	// not keep one of the few slots of the submit protocol.
+	p2p.ReleaseSlot(ctx)
 	select {
 	case h := <-ch:
 		return h, nil

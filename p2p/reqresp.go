@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -147,11 +148,13 @@ func (h *Host) serve(s network.Stream, p Protocol, slots chan struct{}, handler 
 	}
 	select {
 	case slots <- struct{}{}:
-		defer func() { <-slots }()
 	default:
 		h.respond(s, statusBusy, nil)
 		return
 	}
+	var freed sync.Once
+	release := func() { freed.Do(func() { <-slots }) }
+	defer release()
 	req, err := readFrame(s, p.MaxRequestSize)
 	if err != nil {
 		_ = s.Reset()
@@ -160,7 +163,7 @@ func (h *Host) serve(s network.Stream, p Protocol, slots chan struct{}, handler 
 		}
 		return
 	}
-	ctx, cancel := context.WithDeadline(h.life, deadline)
+	ctx, cancel := context.WithDeadline(context.WithValue(h.life, slotKey{}, release), deadline)
 	defer cancel()
 	resp, err := handler(ctx, from, req)
 	switch {
@@ -179,6 +182,21 @@ func (h *Host) serve(s network.Stream, p Protocol, slots chan struct{}, handler 
 	default:
 		h.log.Debug("handler failed", "protocol", p.ID, "from", from, "err", err)
 		h.respond(s, statusFailed, nil)
+	}
+}
+
+type slotKey struct{}
+
+// ReleaseSlot stops counting the request whose handler was given ctx
+// against its protocol's MaxConcurrent, for a handler that goes on
+// waiting once its costly part is done: a submission, once in the
+// mempool, waits seconds for its block, holding nothing the mempool's
+// own bound does not cover, and a validator with every slot held by such
+// waits would turn new submissions away as busy. Later calls, and calls
+// with any other ctx, do nothing.
+func ReleaseSlot(ctx context.Context) {
+	if release, ok := ctx.Value(slotKey{}).(func()); ok {
+		release()
 	}
 }
 

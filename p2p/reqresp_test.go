@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,6 +185,54 @@ func TestBusy(t *testing.T) {
 	<-done
 	if client.Score(server.ID()) != 0 {
 		t.Fatal("a busy server was penalised")
+	}
+}
+
+// A handler that released its slot no longer counts against the
+// protocol's bound, while it goes on waiting; releasing twice frees one
+// slot only.
+func TestReleaseSlot(t *testing.T) {
+	server := newHost(t, testConfig())
+	client := newHost(t, testConfig())
+	p := Protocol{ID: server.ProtocolID("waiter", "v1"), MaxRequestSize: 16, MaxResponseSize: 16, MaxConcurrent: 1}
+	entered := make(chan string, 4)
+	unblock := make(chan struct{})
+	server.Handle(p, func(ctx context.Context, _ peer.ID, req []byte) ([]byte, error) {
+		if string(req) == "release" {
+			ReleaseSlot(ctx)
+			ReleaseSlot(ctx)
+		}
+		entered <- string(req)
+		select {
+		case <-unblock:
+		case <-ctx.Done():
+		}
+		return req, nil
+	})
+	run(t, server)
+	run(t, client)
+	connect(t, client, server)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(unblock)
+	wg.Go(func() { _, _ = client.Request(ctx, server.ID(), p, []byte("release")) })
+	if got := <-entered; got != "release" {
+		t.Fatalf("entered %q", got)
+	}
+	wg.Go(func() { _, _ = client.Request(ctx, server.ID(), p, []byte("hold")) })
+	select {
+	case got := <-entered:
+		if got != "hold" {
+			t.Fatalf("entered %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request was not served while the only other one had released its slot")
+	}
+	// "hold" keeps the one slot: a third is busy.
+	if _, err := client.Request(ctx, server.ID(), p, []byte("third")); !errors.Is(err, ErrBusy) {
+		t.Fatalf("third request: %v, want ErrBusy", err)
 	}
 }
 
