@@ -137,10 +137,9 @@ type AppConfig struct {
 	TxWait time.Duration
 	// FetchTxs, when set, asks other validators for the transactions with
 	// these keys and returns those it got with their keys, each checked to
-	// hash to its key. A
-	// transaction is relayed once, by the validator that took it, so one
-	// that was down then, or is not that validator's peer, gets it only
-	// this way. ProcessProposal calls it for what the relay has not
+	// hash to its key. A transaction is relayed once, by the validator
+	// that took it, so one that was down then, or is not that validator's
+	// peer, gets it only this way. ProcessProposal calls it for what the relay has not
 	// brought a quarter of TxWait in.
 	FetchTxs func(ctx context.Context, keys [][32]byte) (txs [][]byte, txKeys [][32]byte)
 }

@@ -11,9 +11,9 @@ import (
 //
 // libp2p's own ranking prefers QUIC, but a node's traffic is bulk: whole
 // squares and 1 MiB blobs. On loopback, moving 32 MiB over quic-go costs
-// about 3 times the CPU of TCP with Noise and yamux (both ends: 240–310
-// against 95–105 ms), because QUIC seals and sends each 1.2 kB packet on
-// its own, where TCP hands the kernel 64 kB at a time.
+// 2.5 to 3 times the CPU of TCP with Noise and yamux (BenchmarkTransport,
+// both ends), because QUIC seals and sends each 1.2 kB packet on its own,
+// where TCP hands the kernel 64 kB at a time.
 //
 // QUIC is not kept as a delayed fallback: libp2p dials the next addresses
 // as soon as the first ones fail, and a QUIC dial to a peer that is not
@@ -28,7 +28,7 @@ func preferTCP(addrs []ma.Multiaddr) []network.AddrDelay {
 		}
 	}
 	if len(tcp) == 0 {
-		return swarm.DefaultDialRanker(addrs)
+		tcp = addrs
 	}
 	return swarm.DefaultDialRanker(tcp)
 }

@@ -33,7 +33,7 @@ func testConfig() Config {
 	return c
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("P2P_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -41,7 +41,7 @@ func testLogger(t *testing.T) *slog.Logger {
 }
 
 // newHost builds a host closed at the end of the test.
-func newHost(t *testing.T, cfg Config) *Host {
+func newHost(t testing.TB, cfg Config) *Host {
 	t.Helper()
 	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
 	if err != nil {

@@ -366,7 +366,8 @@ func (h *Host) discover(ctx context.Context, kad *dht.IpfsDHT) {
 	disc := drouting.NewRoutingDiscovery(kad)
 	h.connectAll(ctx, h.known)
 	var advertiseAt time.Time
-	retry := min(time.Second, h.cfg.DiscoveryInterval)
+	firstRetry := min(time.Second, h.cfg.DiscoveryInterval)
+	retry := firstRetry
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -374,7 +375,7 @@ func (h *Host) discover(ctx context.Context, kad *dht.IpfsDHT) {
 		if unreached := h.connectAll(ctx, h.bootstrap); unreached > 0 {
 			wait, retry = retry, min(2*retry, h.cfg.DiscoveryInterval)
 		} else {
-			retry = min(time.Second, h.cfg.DiscoveryInterval)
+			retry = firstRetry
 		}
 		if kad.RoutingTable().Size() > 0 {
 			if h.cfg.DHTMode == DHTServer && !time.Now().Before(advertiseAt) {

@@ -2,13 +2,11 @@ package p2p
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -27,7 +25,7 @@ func BenchmarkTransport(b *testing.B) {
 			cfg := testConfig()
 			cfg.ListenAddrs = []string{tr.listen}
 			cfg.StreamTimeout = time.Minute
-			server, client := benchHost(b, cfg), benchHost(b, cfg)
+			server, client := newHost(b, cfg), newHost(b, cfg)
 			p := Protocol{ID: server.ProtocolID("bulk", "v1"), MaxRequestSize: 8, MaxResponseSize: size}
 			server.Handle(p, func(context.Context, peer.ID, []byte) ([]byte, error) { return payload, nil })
 			ctx := context.Background()
@@ -45,19 +43,6 @@ func BenchmarkTransport(b *testing.B) {
 			b.ReportMetric(float64(benchCPU(b)-start)/float64(b.N)/1e6, "cpu-ms/op")
 		})
 	}
-}
-
-func benchHost(b *testing.B, cfg Config) *Host {
-	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, err := New(cfg, key, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = h.Close() })
-	return h
 }
 
 // benchCPU is the CPU time this process has used, user and system.
