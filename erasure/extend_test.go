@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tartan-da/tartan/da"
@@ -516,5 +517,77 @@ func TestODSFormsAgree(t *testing.T) {
 				t.Fatalf("k=%d: share %d differs in ODSBytes", k, i)
 			}
 		}
+	}
+}
+
+// Squares handed to Spares are extended into by the Extenders using it,
+// from any goroutine, with results equal to fresh ones; Spares keeps
+// only the largest squares, as many as it was made for, and a square
+// put there is no longer usable.
+func TestSpares(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	sp := NewSpares(2)
+	xs := []*Extender{NewExtender(1), NewExtender(2)}
+	for _, x := range xs {
+		x.UseSpares(sp)
+	}
+	odss := map[int][]da.Share{}
+	for _, k := range []int{4, 8, 16} {
+		odss[k] = xtRandomODS(rng, k)
+	}
+	var wg sync.WaitGroup
+	for i, x := range xs {
+		wg.Go(func() {
+			for j, k := range []int{16, 4, 8, 16, 8, 4} {
+				ods := odss[k]
+				e, d, err := x.ExtendAndCommit(ods)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				fresh, fd, err := NewExtender(1).ExtendAndCommit(ods)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !slices.Equal(e.Shares(), fresh.Shares()) || d.DataRoot() != fd.DataRoot() {
+					t.Errorf("extender %d, square %d (k=%d): a square extended into a spare differs from a fresh one", i, j, k)
+				}
+				for c := range e.Shares() {
+					e.Shares()[c][c%da.ShareSize] ^= 0xA5 // stale bytes the next use must overwrite
+				}
+				sp.Put(e)
+				if e.Shares() != nil {
+					t.Error("Put left the square usable")
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := sp.Len(); n > 2 {
+		t.Fatalf("Spares of 2 keeps %d squares", n)
+	}
+	for _, k := range []int{4, 8, 16} {
+		e, err := NewEDS(k, make([]da.Share, 4*k*k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp.Put(e)
+	}
+	// The two kept are the largest: a k = 16 square is extended into one
+	// of them twice in a row.
+	for range 2 {
+		if got := sp.take(4 * 16 * 16); got == nil {
+			t.Fatal("Spares dropped a k = 16 square and kept a smaller one")
+		}
+	}
+	if sp.Len() != 0 || sp.take(1) != nil {
+		t.Fatal("Spares hands out more squares than it was given")
+	}
+	sp.Put(nil)
+	var none *Spares
+	none.Put(&EDS{})
+	if none.take(1) != nil {
+		t.Fatal("nil Spares handed out a square")
 	}
 }
