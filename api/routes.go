@@ -363,7 +363,7 @@ func decodeSubmit(raw []byte) (submitRequest, error) {
 }
 
 func (s *Server) parseSubmit(w http.ResponseWriter, r *http.Request) ([]da.Blob, time.Duration, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	raw, err := readBody(w, r, s.cfg.MaxBodyBytes)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		var he *httpError
