@@ -22,7 +22,8 @@
 //	/hash/<hex hash>  the header's height, 8 bytes big-endian
 //	/head             the stored head (see Head), 8 bytes big-endian
 //	/sq/<height>      the square's index record: width, data root, header
-//	                  time, file length and SHA-256
+//	                  time, file length and checksum (CRC-32C; SHA-256 in
+//	                  records written before)
 //	/meta/<key>       PutMeta records
 //	/ns/<name>/…      Namespace datastores
 //
@@ -35,7 +36,7 @@
 // width or data root disagrees with the stored header at its height
 // (ErrConflict), and a square whose header it has not stored (ErrNotFound);
 // and it checks on every read that a square file has exactly the length and
-// SHA-256 recorded when it was written (ErrCorrupt otherwise).
+// checksum recorded when it was written (ErrCorrupt otherwise).
 //
 // # Crashes
 //

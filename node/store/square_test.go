@@ -3,8 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -401,9 +403,13 @@ func TestPruneManyBatches(t *testing.T) {
 }
 
 func TestSquareRecordRejectsInconsistency(t *testing.T) {
-	good := squareRecord{width: 4, time: genesisTime, size: 16 * da.ShareSize}
-	if _, err := unmarshalRecord(good.marshal()); err != nil {
-		t.Fatal(err)
+	good := squareRecord{version: recordCRC32C, width: 4, time: genesisTime, size: 16 * da.ShareSize, sum: [32]byte{1, 2, 3, 4}}
+	for _, v := range []byte{recordSHA256, recordCRC32C} {
+		r := good
+		r.version = v
+		if got, err := unmarshalRecord(r.marshal()); err != nil || !got.same(&r) {
+			t.Fatalf("version %d: %v (same %v)", v, err, got.same(&r))
+		}
 	}
 	for name, mut := range map[string]func(*squareRecord){
 		"width 3":     func(r *squareRecord) { r.width = 3 },
@@ -421,20 +427,61 @@ func TestSquareRecordRejectsInconsistency(t *testing.T) {
 		}
 	}
 	b := good.marshal()
-	b[0] = 2
+	b[0] = 3
 	if _, err := unmarshalRecord(b); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("version 2: %v", err)
+		t.Errorf("version 3: %v", err)
 	}
-	if _, err := unmarshalRecord(good.marshal()[:recordSize-1]); !errors.Is(err, ErrCorrupt) {
+	b[0] = recordSHA256 // a SHA-256 record is longer
+	if _, err := unmarshalRecord(b); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("version 1 of version 2's length: %v", err)
+	}
+	if _, err := unmarshalRecord(good.marshal()[:recordHead+3]); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("short record: %v", err)
 	}
 }
 
+// A square indexed by a record of the first version, with the file's
+// SHA-256, still reads back, and a changed byte is still caught.
+func TestSquareRecordOfVersionOne(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), Config{})
+	b := testChain(1, 1, 4, [32]byte{})[0]
+	if err := s.PutHeader(ctx, b.header); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutSquare(ctx, 1, b.header.DataRoot, b.ods); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.record(ctx, 1)
+	if err != nil || rec.version != recordCRC32C {
+		t.Fatalf("a new record: version %d, %v; want %d", rec.version, err, recordCRC32C)
+	}
+	path := filepath.Join(s.dir, squareName(1))
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.version, rec.sum = recordSHA256, sha256.Sum256(file)
+	if err := s.ds.Put(ctx, sqKey(1), rec.marshal()); err != nil {
+		t.Fatal(err)
+	}
+	checkSquare(t, s, b)
+	file[100] ^= 1
+	if err := os.WriteFile(path, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Square(ctx, 1); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("a changed byte under a version 1 record: %v, want ErrCorrupt", err)
+	}
+}
+
 func FuzzSquareRecord(f *testing.F) {
-	good := squareRecord{width: 128, dataRoot: [32]byte{1}, time: genesisTime, size: 128 * 128 * da.ShareSize, sum: [32]byte{2}}
+	good := squareRecord{version: recordCRC32C, width: 128, dataRoot: [32]byte{1}, time: genesisTime, size: 128 * 128 * da.ShareSize, sum: [32]byte{2}}
+	f.Add(good.marshal())
+	good.version, good.sum = recordSHA256, [32]byte{3: 1, 31: 2}
 	f.Add(good.marshal())
 	f.Add([]byte{})
-	f.Add(make([]byte, recordSize))
+	f.Add(make([]byte, recordHead+crc32.Size))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := unmarshalRecord(b)
 		if err != nil {
