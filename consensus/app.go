@@ -135,6 +135,9 @@ type AppConfig struct {
 	// TxWait bounds ProcessProposal's wait for a referred transaction not
 	// in the mempool yet; zero means DefaultTxWait.
 	TxWait time.Duration
+	// Spares, when set, holds squares the node no longer serves, which
+	// the App extends new squares into (erasure.Extender.UseSpares).
+	Spares *erasure.Spares
 	// FetchTxs, when set, asks other validators for the transactions with
 	// these keys and returns those it got with their keys, each checked to
 	// hash to its key. A transaction is relayed once, by the validator
@@ -235,8 +238,10 @@ func NewApp(cfg AppConfig, st Store, log *slog.Logger, committed func(height uin
 	if cfg.TxWait <= 0 {
 		cfg.TxWait = DefaultTxWait
 	}
+	ext := erasure.NewExtender(0)
+	ext.UseSpares(cfg.Spares)
 	return &App{cfg: cfg, store: st, log: log, maxData: maxData, committed: committed,
-		ext: erasure.NewExtender(0), built: map[[32]byte]*built{}, pool: newTxPool(cfg.PoolBytes)}, nil
+		ext: ext, built: map[[32]byte]*built{}, pool: newTxPool(cfg.PoolBytes)}, nil
 }
 
 // Info tells CometBFT where the application's state is, so that on a

@@ -472,15 +472,18 @@ func (n *Node) corruptsAt(height uint64) bool {
 
 // faultySquare is the badly encoded square a validator with the fault
 // committed to at h: pinned in memory, or rebuilt from the stored ODS the
-// same way (after a restart), and checked against h's data root.
+// same way (after a restart), and checked against h's data root. The
+// caller must release it.
 func (n *Node) faultySquare(ctx context.Context, h *da.Header) (*square, error) {
 	f := n.fraud
 	f.mu.Lock()
 	sq := f.pinned
-	f.mu.Unlock()
 	if sq != nil && sq.height == h.Height {
+		sq.hold()
+		f.mu.Unlock()
 		return sq, nil
 	}
+	f.mu.Unlock()
 	ods, _, err := n.store.Square(ctx, h.Height)
 	if err != nil {
 		return nil, err
@@ -500,17 +503,22 @@ func (n *Node) faultySquare(ctx context.Context, h *da.Header) (*square, error) 
 	if sq, err = fromEDS(h.Height, eds, dah); err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	f.pinned = sq
-	f.mu.Unlock()
+	n.pinFaulty(sq)
+	sq.hold()
 	return sq, nil
 }
 
-// pinFaulty keeps the validator's badly encoded square in memory.
+// pinFaulty keeps the validator's badly encoded square in memory, held
+// while pinned (the cache may hold it too).
 func (n *Node) pinFaulty(sq *square) {
-	n.fraud.mu.Lock()
-	n.fraud.pinned = sq
-	n.fraud.mu.Unlock()
+	f := n.fraud
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pinned != nil {
+		f.pinned.release()
+	}
+	sq.hold()
+	f.pinned = sq
 }
 
 // --- serving squares as committed (p2p.RowSource) ---
@@ -520,6 +528,7 @@ func (s squareSource) DAH(ctx context.Context, height uint64) (*erasure.DAH, err
 	if err != nil {
 		return nil, err
 	}
+	sq.release() // the DAH is not the square's memory
 	return sq.dah, nil
 }
 
@@ -528,11 +537,13 @@ func (s squareSource) Rows(ctx context.Context, height uint64, first, count int)
 	if err != nil {
 		return 0, nil, err
 	}
+	defer sq.release()
 	k := sq.eds.Width()
 	if first+count > 2*k {
 		return 0, nil, fmt.Errorf("%w: rows [%d,%d) of a %d-row square", p2p.ErrMalformed, first, first+count, 2*k)
 	}
-	return k, sq.eds.Shares()[first*2*k : (first+count)*2*k], nil
+	// A copy: the square's memory may be reused once released.
+	return k, slices.Clone(sq.eds.Shares()[first*2*k : (first+count)*2*k]), nil
 }
 
 // --- catching up on proofs gossiped while this node was away ---

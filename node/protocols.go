@@ -57,6 +57,7 @@ func (s squareSource) header(ctx context.Context, height uint64) (*da.Header, er
 
 // held returns a square this node holds, as p2p.ErrNotFound otherwise,
 // and whether a withholding validator keeps part of it (Options.Withhold).
+// The caller must release the square.
 func (s squareSource) held(ctx context.Context, height uint64) (*square, bool, error) {
 	h, err := s.header(ctx, height)
 	if err != nil {
@@ -75,10 +76,12 @@ func (s squareSource) held(ctx context.Context, height uint64) (*square, bool, e
 }
 
 // whole returns a square held in full: what serves whole squares, rows
-// or namespaces. A withheld square is not served whole to anyone.
+// or namespaces. A withheld square is not served whole to anyone. The
+// caller must release the square.
 func (s squareSource) whole(ctx context.Context, height uint64) (*square, error) {
 	sq, withheld, err := s.held(ctx, height)
 	if err == nil && withheld {
+		sq.release()
 		return nil, s.n.errWithheld(p2p.ErrNotFound, height)
 	}
 	return sq, err
@@ -97,6 +100,7 @@ func (s squareSource) ODS(ctx context.Context, height uint64) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		defer sq.release()
 		return sq.eds.ODSBytes(), nil
 	}
 	if s.n.withholds(h) {
@@ -126,6 +130,7 @@ func (s squareSource) Samples(ctx context.Context, height uint64, cells []p2p.Ce
 	if err != nil {
 		return nil, err
 	}
+	defer sq.release()
 	if k := sq.eds.Width(); withheld {
 		for _, c := range cells {
 			if int(c.Row) < 2*k && int(c.Col) < 2*k && withheldCell(k, int(c.Row), int(c.Col)) {
@@ -148,6 +153,7 @@ func (s squareSource) NamespaceData(ctx context.Context, height uint64, ns da.Na
 	if err != nil {
 		return nil, err
 	}
+	defer sq.release()
 	return sq.prover.NamespaceData(ns)
 }
 
@@ -156,6 +162,7 @@ func (s squareSource) BlobProof(ctx context.Context, height uint64, start, end i
 	if err != nil {
 		return nil, err
 	}
+	defer sq.release()
 	p, err := sq.prover.BlobProof(start, end)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", p2p.ErrMalformed, err)
@@ -265,7 +272,7 @@ func (n *Node) fetchSquare(ctx context.Context, height uint64) error {
 		if err != nil {
 			return err
 		}
-		sq, err := newSquare(h, ods)
+		sq, err := n.squares.newSquare(h, ods)
 		if errors.Is(err, ErrBadSquare) && n.fraudAt(height) {
 			return nil // a proof arrived meanwhile
 		}

@@ -263,7 +263,7 @@ func (n *Node) decodeHeld(ctx context.Context, h *da.Header, part *erasure.Parti
 // keepSquare verifies ods against h's data root, stores it and caches its
 // square, as fetchSquare does with a peer's ODS.
 func (n *Node) keepSquare(ctx context.Context, h *da.Header, ods []da.Share) error {
-	sq, err := newSquare(h, ods)
+	sq, err := n.squares.newSquare(h, ods)
 	if err != nil {
 		return err
 	}

@@ -102,10 +102,12 @@ func (s headerService) DAH(ctx context.Context, height uint64) (*erasure.DAH, er
 	if err != nil {
 		return nil, err
 	}
+	sq.release() // the DAH is not the square's memory
 	return sq.dah, nil
 }
 
-// square returns a verified square this node holds.
+// square returns a verified square this node holds. The caller must
+// release it.
 func (n *Node) square(ctx context.Context, height uint64) (*square, error) {
 	h, err := n.header(ctx, height)
 	if err != nil {
@@ -138,6 +140,7 @@ func (s shareService) Sample(ctx context.Context, height uint64, row, col int) (
 	if err != nil {
 		return nil, err
 	}
+	defer sq.release()
 	if w := 2 * sq.eds.Width(); row >= w || col >= w {
 		return nil, fmt.Errorf("%w: cell (%d, %d) is outside the %d×%d square at height %d", api.ErrNotFound, row, col, w, w, height)
 	}
@@ -190,6 +193,7 @@ func (s blobService) Namespaces(ctx context.Context, height uint64) ([]da.Namesp
 	if err != nil {
 		return nil, err
 	}
+	defer sq.release()
 	var out []da.Namespace
 	for _, row := range sq.eds.ODSRows() {
 		for i := range row {
@@ -209,6 +213,7 @@ func (s blobService) NamespaceData(ctx context.Context, height uint64, ns da.Nam
 	}
 	sq, err := n.square(ctx, height)
 	if err == nil {
+		defer sq.release()
 		return sq.prover.NamespaceData(ns)
 	}
 	if !n.canFetch(err) {
@@ -261,6 +266,7 @@ func (s blobService) BlobProof(ctx context.Context, height uint64, start, end in
 	}
 	sq, err := n.square(ctx, height)
 	if err == nil {
+		defer sq.release()
 		return sq.prover.BlobProof(start, end)
 	}
 	if !n.canFetch(err) {

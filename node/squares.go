@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tartan-da/tartan/da"
 	"github.com/tartan-da/tartan/erasure"
@@ -17,6 +18,24 @@ type square struct {
 	eds    *erasure.EDS
 	dah    *erasure.DAH
 	prover *erasure.Prover
+	// refs counts who holds a cached square: the cache while it keeps
+	// it, and each reader from squares.Get to release. The last to let
+	// go hands the EDS to spares, for a new square to be extended into.
+	// A square never cached has spares nil and is left to the collector.
+	refs   atomic.Int32
+	spares *erasure.Spares
+}
+
+// hold adds a holder of a cached square; the caller must know it held
+// (by the cache's lock, or a hold of its own).
+func (s *square) hold() { s.refs.Add(1) }
+
+// release lets go of a square obtained from squares.Get, faultySquare or
+// hold. Nothing obtained from the square's EDS may be used after it.
+func (s *square) release() {
+	if s.refs.Add(-1) == 0 && s.spares != nil {
+		s.spares.Put(s.eds)
+	}
 }
 
 func (s *square) bytes() int { return len(s.eds.Shares()) * da.ShareSize * 5 / 4 } // EDS plus the prover's trees
@@ -27,12 +46,15 @@ var ErrBadSquare = errors.New("node: square does not match the header's data roo
 // newSquare extends and commits ods and checks the result against the
 // header, so nothing unverified is ever served. It extends and hashes in
 // one pass (Extender.ExtendAndCommit), each cell hashed while it is still
-// in cache from being coded: a full node does this for every block.
-func newSquare(h *da.Header, ods []da.Share) (*square, error) {
+// in cache from being coded, into the memory of a square no longer
+// served if there is one: a full node does this for every block.
+func (c *squares) newSquare(h *da.Header, ods []da.Share) (*square, error) {
 	if k := int(h.SquareWidth); len(ods) != k*k {
 		return nil, fmt.Errorf("%w: %d shares, header says %d wide", ErrBadSquare, len(ods), k)
 	}
-	eds, dah, err := erasure.NewExtender(0).ExtendAndCommit(ods)
+	x := c.extenders.Get().(*erasure.Extender)
+	eds, dah, err := x.ExtendAndCommit(ods)
+	c.extenders.Put(x)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadSquare, err)
 	}
@@ -53,10 +75,17 @@ func fromEDS(height uint64, eds *erasure.EDS, dah *erasure.DAH) (*square, error)
 // squares caches the most recent verified squares in memory, within a
 // byte budget, and loads older ones from the store on demand. Recent
 // squares are what samplers ask for; keeping their EDS and proof trees
-// spares recomputing them per request.
+// spares recomputing them per request. A square it drops is reused for a
+// new one once its last reader is done (square.release).
 type squares struct {
 	store  *store.Store
 	budget int
+	// spares keeps the memory of dropped squares; the validator's App
+	// extends into it too.
+	spares *erasure.Spares
+	// extenders are Extenders using spares, lent to newSquare: each keeps
+	// its codecs and scratch from one square to the next.
+	extenders sync.Pool
 
 	mu      sync.Mutex // guards the fields below
 	entries map[uint64]*square
@@ -72,25 +101,43 @@ type squares struct {
 // an uncached square would otherwise extend it once each (tens of MB and
 // tens of ms apiece at k = 128).
 type squareLoad struct {
-	done chan struct{} // closed once sq and err are set
-	sq   *square
+	done chan struct{} // closed once err is set, and the square cached unless err
 	err  error
 }
 
+// squareSpares is how many dropped squares a node keeps for reuse: one
+// is dropped for each new one cached.
+const squareSpares = 1
+
 func newSquares(st *store.Store, budget int) *squares {
-	return &squares{store: st, budget: budget, entries: map[uint64]*square{}, loading: map[uint64]*squareLoad{},
-		lastUse: map[uint64]uint64{}}
+	c := &squares{store: st, budget: budget, spares: erasure.NewSpares(squareSpares), entries: map[uint64]*square{},
+		loading: map[uint64]*squareLoad{}, lastUse: map[uint64]uint64{}}
+	c.extenders.New = func() any {
+		x := erasure.NewExtender(0)
+		x.UseSpares(c.spares)
+		return x
+	}
+	return c
 }
 
 // Put caches a verified square, evicting the least recently used past the
 // budget. New squares are what samplers ask for; an old one loaded for a
 // reader (a rollup reading back its blobs, most often several from one
-// height) stays until newer uses push it out.
+// height) stays until newer uses push it out. The caller must not use sq
+// after Put unless it holds it (Get).
 func (c *squares) Put(sq *square) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.put(sq)
+}
+
+// put is Put with mu held.
+func (c *squares) put(sq *square) {
+	sq.spares = c.spares
+	sq.hold() // the cache's
 	if old, ok := c.entries[sq.height]; ok {
 		c.used -= old.bytes()
+		old.release()
 	}
 	c.entries[sq.height] = sq
 	c.used += sq.bytes()
@@ -106,6 +153,7 @@ func (c *squares) Put(sq *square) {
 			}
 		}
 		c.used -= c.entries[oldest].bytes()
+		c.entries[oldest].release()
 		delete(c.entries, oldest)
 		delete(c.lastUse, oldest)
 	}
@@ -126,12 +174,14 @@ func (c *squares) Cached(height uint64) bool {
 }
 
 // Get returns the square of header h from memory or from the store;
-// store.ErrNotFound if this node does not hold it.
+// store.ErrNotFound if this node does not hold it. The caller must
+// release the square when done with it.
 func (c *squares) Get(ctx context.Context, h *da.Header) (*square, error) {
 	for {
 		c.mu.Lock()
 		if sq, ok := c.entries[h.Height]; ok {
 			c.touch(h.Height)
+			sq.hold()
 			c.mu.Unlock()
 			return sq, nil
 		}
@@ -142,12 +192,13 @@ func (c *squares) Get(ctx context.Context, h *da.Header) (*square, error) {
 			c.mu.Unlock()
 			// load caches the square before the load is forgotten, so no
 			// request in between starts another.
-			l.sq, l.err = c.load(ctx, h)
+			sq, err := c.load(ctx, h)
+			l.err = err
 			c.mu.Lock()
 			delete(c.loading, h.Height)
 			c.mu.Unlock()
 			close(l.done)
-			return l.sq, l.err
+			return sq, err
 		}
 		c.mu.Unlock()
 		select {
@@ -155,15 +206,19 @@ func (c *squares) Get(ctx context.Context, h *da.Header) (*square, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		// The loading request's own context may have ended: try again
-		// with ours.
-		if l.err == nil || ctx.Err() != nil || !(errors.Is(l.err, context.Canceled) || errors.Is(l.err, context.DeadlineExceeded)) {
-			return l.sq, l.err
+		// Loaded: take it from the cache, held. The loading request's own
+		// context may have ended: try again with ours.
+		if l.err == nil {
+			continue
+		}
+		if ctx.Err() != nil || !(errors.Is(l.err, context.Canceled) || errors.Is(l.err, context.DeadlineExceeded)) {
+			return nil, l.err
 		}
 	}
 }
 
-// load reads, verifies and caches the square of header h.
+// load reads, verifies and caches the square of header h, and returns it
+// held.
 func (c *squares) load(ctx context.Context, h *da.Header) (*square, error) {
 	ods, root, err := c.store.Square(ctx, h.Height)
 	if err != nil {
@@ -172,10 +227,13 @@ func (c *squares) load(ctx context.Context, h *da.Header) (*square, error) {
 	if root != h.DataRoot {
 		return nil, fmt.Errorf("%w: stored square %d has data root %x", ErrBadSquare, h.Height, root)
 	}
-	sq, err := newSquare(h, ods)
+	sq, err := c.newSquare(h, ods)
 	if err != nil {
 		return nil, err
 	}
-	c.Put(sq)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.put(sq)
+	sq.hold()
 	return sq, nil
 }

@@ -63,7 +63,8 @@ func (n *Node) initValidator(ctx context.Context) error {
 	}
 	v.committed.Store(h)
 	acfg := consensus.AppConfig{ChainID: n.genesis.ChainID, MaxSquareWidth: n.genesis.MaxSquareWidth, BadEncoding: n.opts.BadEncoding,
-		Extended: n.metrics.EDSComputeSeconds.ObserveDuration, PoolBytes: n.cfg.PoolBytes, FetchTxs: n.fetchTxs}
+		Extended: n.metrics.EDSComputeSeconds.ObserveDuration, PoolBytes: n.cfg.PoolBytes, FetchTxs: n.fetchTxs,
+		Spares: n.squares.spares}
 	if v.app, err = consensus.NewApp(acfg, validatorStore{n}, n.log.With("module", "app"), nil); err != nil {
 		return err
 	}
@@ -160,14 +161,18 @@ func (s validatorStore) SaveBlock(ctx context.Context, b *consensus.Block) error
 		if err != nil {
 			return err
 		}
-		// Cache the square before the header becomes visible, so a peer
-		// that syncs the header at once can already fetch the square.
-		n.squares.Put(sq)
+		// Held until the square is written below (the cache may drop it
+		// meanwhile, and its memory be reused).
+		sq.hold()
+		defer sq.release()
 		if n.corruptsAt(b.Height) {
 			// The store keeps the ODS, which re-extends to another
 			// square: keep the one committed to (fraud.go faultySquare).
 			n.pinFaulty(sq)
 		}
+		// Cache the square before the header becomes visible, so a peer
+		// that syncs the header at once can already fetch the square.
+		n.squares.Put(sq)
 	}
 	if err := n.chain.AddOwn(ctx, h); err != nil {
 		return fmt.Errorf("storing header %d: %w", b.Height, err)
