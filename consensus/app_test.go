@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -42,8 +43,9 @@ func (s *memStore) SaveBlock(_ context.Context, b *Block) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := b.Staged.(*memStaged); ok {
-		if st.height != b.Height || st.put || st.discarded > 0 {
-			return fmt.Errorf("block %d given a staged square of height %d (put %v, discarded %d times)", b.Height, st.height, st.put, st.discarded)
+		if st.height != b.Height || !st.bound || st.root != b.Data.DataRoot || st.put || st.discarded > 0 {
+			return fmt.Errorf("block %d given a staged square of height %d (bound %v to %x, put %v, discarded %d times)",
+				b.Height, st.height, st.bound, st.root, st.put, st.discarded)
 		}
 		st.put = true
 	}
@@ -58,12 +60,13 @@ func (s *memStore) SaveBlock(_ context.Context, b *Block) error {
 }
 
 // StageSquare keeps the square's ODS in memory; the test reads what was
-// staged, put and discarded.
-func (s *memStore) StageSquare(_ context.Context, height uint64, dataRoot [32]byte, eds *erasure.EDS) (Staged, error) {
-	st := &memStaged{height: height, width: eds.Width(), root: dataRoot}
-	for _, row := range eds.ODSRows() {
-		st.ods = append(st.ods, row...)
+// staged, bound, put and discarded.
+func (s *memStore) StageSquare(_ context.Context, height uint64, ods []da.Share) (Staged, error) {
+	k, err := erasure.WidthOf(len(ods))
+	if err != nil {
+		return nil, err
 	}
+	st := &memStaged{height: height, width: k, ods: slices.Clone(ods)}
 	s.mu.Lock()
 	s.staged = append(s.staged, st)
 	s.mu.Unlock()
@@ -76,7 +79,7 @@ func (s *memStore) StagedODS(_ context.Context, height uint64, dataRoot [32]byte
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, st := range s.staged {
-		if st.height == height && st.root == dataRoot && st.discarded == 0 {
+		if st.height == height && st.bound && st.root == dataRoot && st.discarded == 0 {
 			return st.ods, nil
 		}
 	}
@@ -86,10 +89,19 @@ func (s *memStore) StagedODS(_ context.Context, height uint64, dataRoot [32]byte
 type memStaged struct {
 	height    uint64
 	width     int
+	bound     bool
 	root      [32]byte
 	ods       []da.Share
 	put       bool
 	discarded int
+}
+
+func (m *memStaged) Bind(root [32]byte) error {
+	if m.bound && m.root != root {
+		return fmt.Errorf("staged square %d bound to %x, then to %x", m.height, m.root, root)
+	}
+	m.bound, m.root = true, root
+	return nil
 }
 
 func (m *memStaged) Discard() {
@@ -572,7 +584,7 @@ func TestCheckTx(t *testing.T) {
 	}
 }
 
-// A square is staged once this validator accepts its proposal; at the
+// A square is staged as soon as this validator builds it; at the
 // commit the decided block's staged square goes to SaveBlock, and one
 // staged for a proposal that was not decided is discarded.
 func TestCommitTakesTheStagedSquare(t *testing.T) {
@@ -617,5 +629,57 @@ func TestCommitTakesTheStagedSquare(t *testing.T) {
 	}
 	if put != 1 || discarded != 1 || b.Staged == nil {
 		t.Fatalf("%d staged squares put, %d discarded; want 1 and 1", put, discarded)
+	}
+}
+
+// A square is staged while it is extended, before its proposal is
+// checked: one whose proposal is then rejected is discarded at the
+// commit, and the decided block's goes to SaveBlock bound to its data
+// root.
+func TestRejectedProposalsSquareIsDiscarded(t *testing.T) {
+	ctx := context.Background()
+	proposer, _ := newTestApp(t, 16)
+	voter, st := newTestApp(t, 16)
+	r := rand.New(rand.NewPCG(11, 12))
+	txs := [][]byte{randomTx(r), randomTx(r)}
+	relay(t, voter, txs...)
+	good, err := proposer.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: txs, MaxTxBytes: 1 << 30, Height: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := ParseDataCommitment(good.Txs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data.DataRoot[0] ^= 1
+	forged := append([][]byte{data.Marshal()}, good.Txs[1:]...)
+	for _, c := range []struct {
+		txs  [][]byte
+		want abci.ResponseProcessProposal_ProposalStatus
+	}{{forged, abci.ResponseProcessProposal_REJECT}, {good.Txs, abci.ResponseProcessProposal_ACCEPT}} {
+		resp, err := voter.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: c.txs, Height: 1})
+		if err != nil || resp.Status != c.want {
+			t.Fatalf("ProcessProposal: %v %v, want %v", resp.GetStatus(), err, c.want)
+		}
+	}
+	if _, err := voter.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Txs: good.Txs, Height: 1, Hash: bytes.Repeat([]byte{3}, 32)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := voter.Commit(ctx, &abci.RequestCommit{}); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var put, discarded int
+	for _, s := range st.staged {
+		if s.put {
+			put++
+		}
+		if s.discarded > 0 {
+			discarded++
+		}
+	}
+	if len(st.staged) != 2 || put != 1 || discarded != 1 || st.blocks[1].Staged == nil {
+		t.Fatalf("%d squares staged, %d put, %d discarded; want 2, 1 and 1", len(st.staged), put, discarded)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/tartan-da/tartan/api"
 	"github.com/tartan-da/tartan/consensus"
 	"github.com/tartan-da/tartan/da"
-	"github.com/tartan-da/tartan/erasure"
 	"github.com/tartan-da/tartan/node/store"
 	"github.com/tartan-da/tartan/p2p"
 )
@@ -114,8 +113,8 @@ func (s validatorStore) LastBlock(ctx context.Context) (uint64, []byte, error) {
 }
 
 // StageSquare writes a block's ODS before this validator votes for it.
-func (s validatorStore) StageSquare(ctx context.Context, height uint64, dataRoot [32]byte, eds *erasure.EDS) (consensus.Staged, error) {
-	st, err := s.n.store.StageSquare(ctx, height, dataRoot, eds.ODSRows())
+func (s validatorStore) StageSquare(ctx context.Context, height uint64, ods []da.Share) (consensus.Staged, error) {
+	st, err := s.n.store.StageSquare(ctx, height, ods)
 	if err != nil {
 		return nil, err
 	}

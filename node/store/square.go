@@ -166,15 +166,24 @@ func widthOf(n int) (int, error) {
 //
 // When PutSquare returns nil the square is on disk and survives a crash.
 func (s *Store) PutSquare(ctx context.Context, height uint64, dataRoot [32]byte, ods []da.Share) error {
+	rows, err := odsRows(height, ods)
+	if err != nil {
+		return err
+	}
+	return s.PutSquareRows(ctx, height, dataRoot, rows)
+}
+
+// odsRows views an ODS of k² shares as its k rows.
+func odsRows(height uint64, ods []da.Share) ([][]da.Share, error) {
 	k, err := widthOf(len(ods))
 	if err != nil {
-		return fmt.Errorf("square %d: %w", height, err)
+		return nil, fmt.Errorf("square %d: %w", height, err)
 	}
 	rows := make([][]da.Share, k)
 	for r := range rows {
 		rows[r] = ods[r*k : (r+1)*k]
 	}
-	return s.PutSquareRows(ctx, height, dataRoot, rows)
+	return rows, nil
 }
 
 // PutSquareRows is PutSquare with the square given as its k rows of k
@@ -186,35 +195,68 @@ func (s *Store) PutSquareRows(ctx context.Context, height uint64, dataRoot [32]b
 	if err != nil {
 		return err
 	}
+	st.bound, st.root = true, dataRoot // under a temporary name: a crash leaves nothing to keep
 	defer st.Discard()
 	return s.PutStagedSquare(ctx, st, dataRoot)
 }
 
 // StagedSquare is a square's file written and synced ahead of its header
-// (StageSquare): a validator writes the square of a block before it votes
-// for it, and PutStagedSquare then only names and indexes it. Until then
+// (StageSquare): a validator writes the square of a block while it
+// extends it, names it by its data root (Bind) before it votes for the
+// block, and PutStagedSquare then only names and indexes it. Once bound
 // the file has a staged name, under which it outlives a crash: the
 // validator may have voted for the block, which may then have been
 // committed without it, and StagedODS reads it back.
 type StagedSquare struct {
 	height uint64
 	k      int
-	path   string // "" once put or discarded
-	sum    [32]byte
 	mu     sync.Mutex
+	path   string // "" once put or discarded
+	random string // the file name's random suffix, which Bind keeps
+	bound  bool   // the file is the square of root
+	root   [32]byte
+	sum    [32]byte
 	// synced is closed once the file is synced to disk, with syncErr set.
 	synced  chan struct{}
 	syncErr error
 }
 
-// StageSquare writes the original data square of height, given as its k
-// rows of k shares, that the caller found to have this data root, to a
-// staged file and syncs it. No header is needed yet. The caller must
-// PutStagedSquare or Discard the result.
-func (s *Store) StageSquare(ctx context.Context, height uint64, dataRoot [32]byte, rows [][]da.Share) (*StagedSquare, error) {
-	// Written under its staged name at once: a file torn by a crash is
-	// recognised by StagedODS's caller, which checks the data root.
-	return s.stage(ctx, height, stagedPrefix(height, dataRoot), rows, true)
+// StageSquare writes the original data square of height, its k² shares
+// row-major, to a file of its own and starts syncing it. It needs neither
+// the header nor the data root: a validator writes a square while it
+// extends it. Until Bind the file has a temporary name, which Open
+// deletes. The caller must Bind and PutStagedSquare the result, or
+// Discard it.
+func (s *Store) StageSquare(ctx context.Context, height uint64, ods []da.Share) (*StagedSquare, error) {
+	rows, err := odsRows(height, ods)
+	if err != nil {
+		return nil, err
+	}
+	return s.stage(ctx, height, heightName(height)+".staging"+tempMarker, rows, true)
+}
+
+// Bind names a staged square's file as the square with this data root,
+// which the caller found it to have. Once Bind returns the file outlives
+// the process, and StagedODS finds it after a restart (one torn by a
+// crash of the machine is caught by StagedODS's caller, which checks the
+// data root). Binding again to the same root does nothing.
+func (st *StagedSquare) Bind(dataRoot [32]byte) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch {
+	case st.path == "":
+		return fmt.Errorf("store: square %d: the staged square was already put or discarded", st.height)
+	case st.bound && st.root == dataRoot:
+		return nil
+	case st.bound:
+		return fmt.Errorf("%w: staged square %d is bound to data root %x, not %x", ErrConflict, st.height, st.root, dataRoot)
+	}
+	path := filepath.Join(filepath.Dir(st.path), stagedPrefix(st.height, dataRoot)+st.random)
+	if err := os.Rename(st.path, path); err != nil {
+		return fmt.Errorf("store: staged square %d: %w", st.height, err)
+	}
+	st.path, st.bound, st.root = path, true, dataRoot
+	return nil
 }
 
 // stage writes a square's file named prefix and a random suffix. With
@@ -250,6 +292,7 @@ func (s *Store) stage(ctx context.Context, height uint64, prefix string, rows []
 		return nil, err
 	}
 	st.path, st.sum = f.Name(), sum
+	st.random = strings.TrimPrefix(filepath.Base(f.Name()), prefix)
 	s.syncs.Go(func() {
 		defer close(st.synced)
 		err := f.Sync()
@@ -279,8 +322,13 @@ func (s *Store) PutStagedSquare(ctx context.Context, st *StagedSquare, dataRoot 
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	height, k := st.height, st.k
-	if st.path == "" {
+	switch {
+	case st.path == "":
 		return fmt.Errorf("store: square %d: the staged square was already put or discarded", height)
+	case !st.bound:
+		return fmt.Errorf("store: square %d: the staged square is bound to no data root (Bind)", height)
+	case st.root != dataRoot:
+		return fmt.Errorf("%w: staged square %d is bound to data root %x, not %x", ErrConflict, height, st.root, dataRoot)
 	}
 	<-st.synced
 	if st.syncErr != nil {

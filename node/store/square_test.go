@@ -543,22 +543,16 @@ func TestPutSquareRows(t *testing.T) {
 	checkSquare(t, s, b)
 }
 
-// A square staged before its header is stored under its height by
-// PutStagedSquare, once; a discarded one leaves no file; one left staged
-// by a crash is deleted when the store opens.
+// A square staged before its header and its data root are known is put
+// under its height by PutStagedSquare, once, if bound to the header's
+// data root; a discarded one leaves no file; one left by a crash is kept
+// for a replay if it was bound, and deleted when the store opens if not.
 func TestStagedSquare(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openStore(t, dir, Config{})
 	const k = 4
-	blocks := testChain(1, 3, k, [32]byte{})
-	rowsOf := func(b block) [][]da.Share {
-		rows := make([][]da.Share, k)
-		for r := range rows {
-			rows[r] = b.ods[r*k : (r+1)*k]
-		}
-		return rows
-	}
+	blocks := testChain(1, 4, k, [32]byte{})
 	temps := func() int {
 		entries, err := os.ReadDir(filepath.Join(dir, squaresName))
 		if err != nil {
@@ -573,54 +567,78 @@ func TestStagedSquare(t *testing.T) {
 		return n
 	}
 	root := func(i int) [32]byte { return blocks[i].header.DataRoot }
-	if _, err := s.StageSquare(ctx, 1, root(0), rowsOf(blocks[0])[:k-1]); !errors.Is(err, ErrNotSquare) {
-		t.Fatalf("staging 3 rows of 4: %v, want ErrNotSquare", err)
+	if _, err := s.StageSquare(ctx, 1, blocks[0].ods[:k*k-1]); !errors.Is(err, ErrNotSquare) {
+		t.Fatalf("staging 15 shares: %v, want ErrNotSquare", err)
 	}
-	st, err := s.StageSquare(ctx, 1, root(0), rowsOf(blocks[0]))
+	st, err := s.StageSquare(ctx, 1, blocks[0].ods)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ok, _ := s.HasSquare(ctx, 1); ok || temps() != 1 {
 		t.Fatalf("a staged square is visible (%v) or has no temporary file (%d)", ok, temps())
 	}
-	if err := s.PutStagedSquare(ctx, st, blocks[0].header.DataRoot); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("put before its header: %v, want ErrNotFound", err)
-	}
 	if err := s.PutHeader(ctx, blocks[0].header); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutStagedSquare(ctx, st, blocks[1].header.DataRoot); !errors.Is(err, ErrConflict) {
+	if err := s.PutStagedSquare(ctx, st, root(0)); err == nil {
+		t.Fatal("a staged square bound to no data root was put")
+	}
+	if err := st.Bind(root(0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Bind(root(0)); err != nil {
+		t.Fatalf("binding again to the same root: %v", err)
+	}
+	if err := st.Bind(root(1)); !errors.Is(err, ErrConflict) {
+		t.Fatalf("binding to another root: %v, want ErrConflict", err)
+	}
+	if err := s.PutStagedSquare(ctx, st, root(1)); !errors.Is(err, ErrConflict) {
 		t.Fatalf("put with another data root: %v, want ErrConflict", err)
 	}
-	if err := s.PutStagedSquare(ctx, st, blocks[0].header.DataRoot); err != nil {
+	if err := s.PutStagedSquare(ctx, st, root(0)); err != nil {
 		t.Fatal(err)
 	}
 	st.Discard() // after the put: must not delete the stored square
 	checkSquare(t, s, blocks[0])
-	if err := s.PutStagedSquare(ctx, st, blocks[0].header.DataRoot); err == nil {
+	if err := s.PutStagedSquare(ctx, st, root(0)); err == nil {
 		t.Fatal("a staged square was put twice")
+	}
+	if err := st.Bind(root(0)); err == nil {
+		t.Fatal("a staged square was bound after its put")
 	}
 	if temps() != 0 {
 		t.Fatalf("%d temporary files after the put", temps())
 	}
-
-	dropped, err := s.StageSquare(ctx, 2, root(1), rowsOf(blocks[1]))
+	// The header of a staged square is checked at the put.
+	st, err = s.StageSquare(ctx, 2, blocks[1].ods)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dropped.Discard()
-	dropped.Discard()
+	if err := st.Bind(root(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutStagedSquare(ctx, st, root(1)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("put before its header: %v, want ErrNotFound", err)
+	}
+	st.Discard()
+	st.Discard()
 	if temps() != 0 {
 		t.Fatal("a discarded square left its file")
 	}
-	// Squares left staged by a crash survive it, for a replay of the
+	// Squares left bound by a crash survive it, for a replay of the
 	// blocks they were staged for; putting a square at or above their
-	// height deletes them.
-	if _, err := s.StageSquare(ctx, 2, root(1), rowsOf(blocks[1])); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.StageSquare(ctx, 3, root(2), rowsOf(blocks[2])); err != nil {
-		t.Fatal(err)
+	// height deletes them. One not bound yet was never voted for: it
+	// goes.
+	for i := 1; i <= 3; i++ {
+		st, err := s.StageSquare(ctx, uint64(i+1), blocks[i].ods)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 {
+			if err := st.Bind(root(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if _, err := s.StagedODS(ctx, 2, root(1)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a square staged by this store read as left over: %v", err)
