@@ -129,8 +129,9 @@ func (c *Config) UIEnabled() bool { return c.UI == nil || *c.UI }
 // DefaultMemoryLimit is the soft memory limit of a node whose chain's
 // squares are at most maxSquareWidth wide: eight extended squares, at
 // least 256 MiB. The garbage a burst leaves is collected before the
-// process grows past it, while a node's live data (a few squares being
-// built, checked or served) stays well below.
+// process grows past it, while a node's live data stays below: three
+// cached squares with their proof trees, one kept for reuse, and one or
+// two being built or checked.
 func DefaultMemoryLimit(maxSquareWidth int) int64 {
 	eds := int64(4*maxSquareWidth*maxSquareWidth) * da.ShareSize
 	return max(256<<20, 8*eds)

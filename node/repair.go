@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -26,34 +27,59 @@ import (
 // so the peers need not be trusted, and the rebuilt square is committed
 // and checked against the data root before it is stored and served.
 
-// repairBackoff spaces out repair attempts for the height the square loop
-// is stuck on: 1 s after the first failure, doubling up to 30 s; a new
-// height starts over. Only the square loop uses it.
+// repairBackoff spaces out repair attempts for each height the square
+// loop is stuck on: 1 s after the first failure, doubling up to 30 s. The
+// loop works on up to squareWindow heights at once, so it is safe for
+// concurrent use.
 type repairBackoff struct {
-	height uint64
-	next   time.Time
-	wait   time.Duration
+	mu      sync.Mutex
+	heights map[uint64]repairWait
+}
+
+type repairWait struct {
+	next time.Time
+	wait time.Duration
 }
 
 const (
 	repairRetryFirst = time.Second
 	repairRetryMax   = 30 * time.Second
+	// repairHeightsKept bounds the heights remembered: one that failed
+	// and was then passed over (pruned meanwhile) is never cleared.
+	repairHeightsKept = 64
 )
 
 func (b *repairBackoff) due(height uint64, now time.Time) bool {
-	return height != b.height || !now.Before(b.next)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	w, ok := b.heights[height]
+	return !ok || !now.Before(w.next)
+}
+
+// next is when a repair of height is due again, zero if it is now.
+func (b *repairBackoff) next(height uint64) time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.heights[height].next
 }
 
 func (b *repairBackoff) done(height uint64, ok bool, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if ok {
-		*b = repairBackoff{}
+		delete(b.heights, height)
 		return
 	}
-	if height != b.height {
-		b.height, b.wait = height, 0
+	if b.heights == nil {
+		b.heights = map[uint64]repairWait{}
 	}
-	b.wait = min(max(2*b.wait, repairRetryFirst), repairRetryMax)
-	b.next = now.Add(b.wait)
+	w := b.heights[height]
+	w.wait = min(max(2*w.wait, repairRetryFirst), repairRetryMax)
+	w.next = now.Add(w.wait)
+	b.heights[height] = w
+	if len(b.heights) > repairHeightsKept {
+		delete(b.heights, slices.Min(slices.Collect(maps.Keys(b.heights))))
+	}
 }
 
 // heldSource serves a light node's verified samples of a height.

@@ -297,13 +297,17 @@ func TestRepairBackoff(t *testing.T) {
 	}
 	var waits []time.Duration
 	now := t0
-	for range 8 {
+	for i := range 8 {
 		b.done(7, false, now)
-		waits = append(waits, b.next.Sub(now))
-		if b.due(7, b.next.Add(-time.Nanosecond)) || !b.due(7, b.next) {
-			t.Fatalf("due around %v wrong", b.next)
+		next := b.next(7)
+		waits = append(waits, next.Sub(now))
+		if b.due(7, next.Add(-time.Nanosecond)) || !b.due(7, next) {
+			t.Fatalf("due around %v wrong", next)
 		}
-		now = b.next
+		if i == 2 {
+			b.done(8, false, now) // another height's failures are its own
+		}
+		now = next
 	}
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
 	for i := range want {
@@ -311,11 +315,17 @@ func TestRepairBackoff(t *testing.T) {
 			t.Fatalf("waits %v, want %v seconds", waits, want)
 		}
 	}
-	if !b.due(8, now) {
-		t.Fatal("another height must be due at once")
+	if !b.due(9, now) || b.due(8, b.next(8).Add(-time.Nanosecond)) {
+		t.Fatal("a height's backoff is another's")
 	}
 	b.done(7, true, now)
 	if !b.due(7, now) {
 		t.Fatal("a success must clear the backoff")
+	}
+	for h := range uint64(2 * repairHeightsKept) {
+		b.done(100+h, false, now)
+	}
+	if len(b.heights) > repairHeightsKept || b.due(100+2*repairHeightsKept-1, now) {
+		t.Fatalf("%d heights remembered, or the newest forgotten", len(b.heights))
 	}
 }
