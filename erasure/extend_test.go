@@ -567,19 +567,21 @@ func TestSpares(t *testing.T) {
 	if n := sp.Len(); n > 2 {
 		t.Fatalf("Spares of 2 keeps %d squares", n)
 	}
-	for _, k := range []int{4, 8, 16} {
+	sp = NewSpares(2)
+	for _, k := range []int{16, 4, 8, 16} {
 		e, err := NewEDS(k, make([]da.Share, 4*k*k))
 		if err != nil {
 			t.Fatal(err)
 		}
 		sp.Put(e)
 	}
-	// The two kept are the largest: a k = 16 square is extended into one
-	// of them twice in a row.
-	for range 2 {
-		if got := sp.take(4 * 16 * 16); got == nil {
-			t.Fatal("Spares dropped a k = 16 square and kept a smaller one")
-		}
+	// The two kept are the largest, k = 16, which are not taken for a
+	// k = 4 square (16 times smaller) but are for a k = 8 one.
+	if sp.take(4*4*4) != nil {
+		t.Fatal("a k = 16 square was taken for a k = 4 one")
+	}
+	if sp.take(4*8*8) == nil || sp.take(4*16*16) == nil {
+		t.Fatal("Spares dropped a k = 16 square and kept a smaller one")
 	}
 	if sp.Len() != 0 || sp.take(1) != nil {
 		t.Fatal("Spares hands out more squares than it was given")

@@ -141,7 +141,8 @@ func (s *Spares) Put(e *EDS) {
 }
 
 // take returns n shares of the smallest square kept that has as many,
-// nil if none has.
+// nil if none has. A square of more than 4n is not taken: a small square
+// would hold its memory for as long as it is served.
 func (s *Spares) take(n int) []da.Share {
 	if s == nil {
 		return nil
@@ -149,7 +150,7 @@ func (s *Spares) take(n int) []da.Share {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := len(s.kept) - 1; i >= 0; i-- {
-		if c := s.kept[i]; cap(c) >= n {
+		if c := s.kept[i]; cap(c) >= n && cap(c) <= 4*n {
 			s.kept = slices.Delete(s.kept, i, i+1)
 			return c[:n]
 		}

@@ -38,7 +38,12 @@ func (s *square) release() {
 	}
 }
 
-func (s *square) bytes() int { return len(s.eds.Shares()) * da.ShareSize * 5 / 4 } // EDS plus the prover's trees
+// bytes is the square's memory: its EDS's (which may be a larger square's,
+// reused) and its prover's trees (about a quarter of the EDS).
+func (s *square) bytes() int {
+	shares := s.eds.Shares()
+	return (cap(shares) + len(shares)/4) * da.ShareSize
+}
 
 // ErrBadSquare: a square does not match its header's data root.
 var ErrBadSquare = errors.New("node: square does not match the header's data root")
