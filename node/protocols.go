@@ -107,7 +107,7 @@ func (s squareSource) ODS(ctx context.Context, height uint64) ([]byte, error) {
 	if s.n.withholds(h) {
 		return nil, s.n.errWithheld(p2p.ErrNotFound, height)
 	}
-	ods, root, err := s.n.store.Square(ctx, height)
+	ods, root, err := s.n.store.SquareBytes(ctx, height)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, fmt.Errorf("%w: square %d", p2p.ErrNotFound, height)
@@ -116,11 +116,7 @@ func (s squareSource) ODS(ctx context.Context, height uint64) ([]byte, error) {
 	case root != h.DataRoot:
 		return nil, fmt.Errorf("%w: stored square %d has data root %x", ErrBadSquare, height, root)
 	}
-	b := make([]byte, 0, len(ods)*da.ShareSize)
-	for i := range ods {
-		b = append(b, ods[i][:]...)
-	}
-	return b, nil
+	return ods, nil
 }
 
 // Samples answers all cells or none (p2p's samples protocol): a batch

@@ -152,6 +152,15 @@ func checkSquare(t testing.TB, s *Store, b block) {
 			t.Fatalf("Square(%d) share %d differs", b.header.Height, i)
 		}
 	}
+	raw, root, err := s.SquareBytes(context.Background(), b.header.Height)
+	if err != nil || root != b.header.DataRoot || len(raw) != len(b.ods)*da.ShareSize {
+		t.Fatalf("SquareBytes(%d): %d bytes, data root %x, %v", b.header.Height, len(raw), root, err)
+	}
+	for i := range b.ods {
+		if !bytes.Equal(raw[i*da.ShareSize:(i+1)*da.ShareSize], b.ods[i][:]) {
+			t.Fatalf("SquareBytes(%d) share %d differs", b.header.Height, i)
+		}
+	}
 }
 
 func headHeight(t testing.TB, s *Store) uint64 {

@@ -497,7 +497,7 @@ func (s *Store) dropLeftovers(height uint64) {
 }
 
 // Square reads back the original data square of height and the data root
-// it was stored with. The file must have the length and SHA-256 recorded
+// it was stored with. The file must have the length and checksum recorded
 // when it was written: any other bytes are ErrCorrupt, never returned.
 // ErrNotFound if the square was never stored or has been pruned.
 func (s *Store) Square(ctx context.Context, height uint64) (ods []da.Share, dataRoot [32]byte, err error) {
@@ -505,26 +505,11 @@ func (s *Store) Square(ctx context.Context, height uint64) (ods []da.Share, data
 		return nil, dataRoot, err
 	}
 	defer s.life.RUnlock()
-	rec, err := s.record(ctx, height)
+	f, rec, err := s.openSquare(ctx, height)
 	if err != nil {
 		return nil, dataRoot, err
 	}
-	f, err := os.Open(filepath.Join(s.dir, squareName(height)))
-	if errors.Is(err, os.ErrNotExist) {
-		// Pruned between reading the record and opening the file.
-		return nil, dataRoot, fmt.Errorf("%w: square %d", ErrNotFound, height)
-	}
-	if err != nil {
-		return nil, dataRoot, fmt.Errorf("store: square %d: %w", height, err)
-	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, dataRoot, fmt.Errorf("store: square %d: %w", height, err)
-	}
-	if uint64(info.Size()) != rec.size {
-		return nil, dataRoot, fmt.Errorf("%w: square %d file has %d bytes, %d were written", ErrCorrupt, height, info.Size(), rec.size)
-	}
 	ods = make([]da.Share, int(rec.width)*int(rec.width))
 	check := newFileSum(rec.version)
 	r := bufio.NewReaderSize(f, ioBuffer)
@@ -539,10 +524,73 @@ func (s *Store) Square(ctx context.Context, height uint64) (ods []da.Share, data
 		}
 		check.Write(ods[i][:])
 	}
-	if sum, want := check.Sum(nil), rec.sum[:sumSize(rec.version)]; !bytes.Equal(sum, want) {
-		return nil, dataRoot, fmt.Errorf("%w: square %d file sums to %x, %x was written", ErrCorrupt, height, sum, want)
+	if err := rec.checkSum(height, check); err != nil {
+		return nil, dataRoot, err
 	}
 	return ods, rec.dataRoot, nil
+}
+
+// SquareBytes is Square with the square as its file holds it: k² shares
+// of 512 bytes, row-major, in one slice, checked the same way. It is
+// what a peer asking for the square is sent, without the shares being
+// decoded and encoded again.
+func (s *Store) SquareBytes(ctx context.Context, height uint64) (ods []byte, dataRoot [32]byte, err error) {
+	if err := s.enter(); err != nil {
+		return nil, dataRoot, err
+	}
+	defer s.life.RUnlock()
+	f, rec, err := s.openSquare(ctx, height)
+	if err != nil {
+		return nil, dataRoot, err
+	}
+	defer f.Close()
+	ods = make([]byte, rec.size)
+	if _, err := io.ReadFull(f, ods); err != nil {
+		return nil, dataRoot, fmt.Errorf("%w: square %d: %v", ErrCorrupt, height, err)
+	}
+	check := newFileSum(rec.version)
+	check.Write(ods)
+	if err := rec.checkSum(height, check); err != nil {
+		return nil, dataRoot, err
+	}
+	return ods, rec.dataRoot, nil
+}
+
+// openSquare opens the file of a stored square and checks its length
+// against its record. Called between enter and RUnlock.
+func (s *Store) openSquare(ctx context.Context, height uint64) (*os.File, squareRecord, error) {
+	rec, err := s.record(ctx, height)
+	if err != nil {
+		return nil, rec, err
+	}
+	f, err := os.Open(filepath.Join(s.dir, squareName(height)))
+	if errors.Is(err, os.ErrNotExist) {
+		// Pruned between reading the record and opening the file.
+		return nil, rec, fmt.Errorf("%w: square %d", ErrNotFound, height)
+	}
+	if err != nil {
+		return nil, rec, fmt.Errorf("store: square %d: %w", height, err)
+	}
+	info, err := f.Stat()
+	if err == nil && uint64(info.Size()) != rec.size {
+		err = fmt.Errorf("%w: square %d file has %d bytes, %d were written", ErrCorrupt, height, info.Size(), rec.size)
+	} else if err != nil {
+		err = fmt.Errorf("store: square %d: %w", height, err)
+	}
+	if err != nil {
+		f.Close()
+		return nil, rec, err
+	}
+	return f, rec, nil
+}
+
+// checkSum compares a square file's checksum, taken as it was read, with
+// the one recorded.
+func (r *squareRecord) checkSum(height uint64, check hash.Hash) error {
+	if sum, want := check.Sum(nil), r.sum[:sumSize(r.version)]; !bytes.Equal(sum, want) {
+		return fmt.Errorf("%w: square %d file sums to %x, %x was written", ErrCorrupt, height, sum, want)
+	}
+	return nil
 }
 
 // HasSquare reports whether the square of height is stored (its checksum

@@ -247,10 +247,16 @@ func TestRecovery(t *testing.T) {
 				if _, _, err := s.Square(ctx, h); !errors.Is(err, ErrNotFound) {
 					t.Fatalf("Square(%d) = %v after recovery, want ErrNotFound", h, err)
 				}
+				if _, _, err := s.SquareBytes(ctx, h); !errors.Is(err, ErrNotFound) {
+					t.Fatalf("SquareBytes(%d) = %v after recovery, want ErrNotFound", h, err)
+				}
 			}
 			for _, h := range c.corrupt {
 				if _, _, err := s.Square(ctx, h); !errors.Is(err, ErrCorrupt) {
 					t.Fatalf("Square(%d) = %v, want ErrCorrupt", h, err)
+				}
+				if _, _, err := s.SquareBytes(ctx, h); !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("SquareBytes(%d) = %v, want ErrCorrupt", h, err)
 				}
 			}
 			// Headers are never lost, and the directory holds exactly the
@@ -300,6 +306,9 @@ func TestSquareCorruptionCaughtOnRead(t *testing.T) {
 		f.Close()
 		if _, _, err := s.Square(ctx, 1); !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("byte %d flipped: Square = %v, want ErrCorrupt", off, err)
+		}
+		if _, _, err := s.SquareBytes(ctx, 1); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("byte %d flipped: SquareBytes = %v, want ErrCorrupt", off, err)
 		}
 		if err := s.PutSquare(ctx, 1, b.header.DataRoot, b.ods); err != nil {
 			t.Fatal(err)
