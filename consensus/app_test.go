@@ -110,6 +110,20 @@ func (m *memStaged) Discard() {
 	}
 }
 
+// stagedFates counts the staged squares SaveBlock took and those
+// discarded. Called with mu held.
+func (s *memStore) stagedFates() (put, discarded int) {
+	for _, st := range s.staged {
+		if st.put {
+			put++
+		}
+		if st.discarded > 0 {
+			discarded++
+		}
+	}
+	return put, discarded
+}
+
 func (s *memStore) Included(_ context.Context, key [32]byte) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -615,19 +629,12 @@ func TestCommitTakesTheStagedSquare(t *testing.T) {
 		t.Fatalf("%d squares staged, want 2 (one per accepted proposal)", len(st.staged))
 	}
 	b := st.blocks[1]
-	var put, discarded int
 	for _, s := range st.staged {
-		if s.put {
-			put++
-			if s.width != b.EDS.Width() {
-				t.Fatalf("the staged square given to SaveBlock is %d wide, the block's %d", s.width, b.EDS.Width())
-			}
-		}
-		if s.discarded > 0 {
-			discarded++
+		if s.put && s.width != b.EDS.Width() {
+			t.Fatalf("the staged square given to SaveBlock is %d wide, the block's %d", s.width, b.EDS.Width())
 		}
 	}
-	if put != 1 || discarded != 1 || b.Staged == nil {
+	if put, discarded := st.stagedFates(); put != 1 || discarded != 1 || b.Staged == nil {
 		t.Fatalf("%d staged squares put, %d discarded; want 1 and 1", put, discarded)
 	}
 }
@@ -670,15 +677,7 @@ func TestRejectedProposalsSquareIsDiscarded(t *testing.T) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	var put, discarded int
-	for _, s := range st.staged {
-		if s.put {
-			put++
-		}
-		if s.discarded > 0 {
-			discarded++
-		}
-	}
+	put, discarded := st.stagedFates()
 	if len(st.staged) != 2 || put != 1 || discarded != 1 || st.blocks[1].Staged == nil {
 		t.Fatalf("%d squares staged, %d put, %d discarded; want 2, 1 and 1", len(st.staged), put, discarded)
 	}

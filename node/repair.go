@@ -56,13 +56,6 @@ func (b *repairBackoff) due(height uint64, now time.Time) bool {
 	return !ok || !now.Before(w.next)
 }
 
-// next is when a repair of height is due again, zero if it is now.
-func (b *repairBackoff) next(height uint64) time.Time {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.heights[height].next
-}
-
 func (b *repairBackoff) done(height uint64, ok bool, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -289,6 +289,13 @@ func TestRepairChecksRoots(t *testing.T) {
 	}
 }
 
+// next is when a repair of height is due again, zero if it is now.
+func (b *repairBackoff) next(height uint64) time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.heights[height].next
+}
+
 func TestRepairBackoff(t *testing.T) {
 	var b repairBackoff
 	t0 := time.Unix(1000, 0)

@@ -471,11 +471,7 @@ func (s *Store) StagedODS(ctx context.Context, height uint64, dataRoot [32]byte)
 		if _, err := widthOf(len(b) / da.ShareSize); err != nil {
 			continue
 		}
-		ods := make([]da.Share, len(b)/da.ShareSize)
-		for i := range ods {
-			copy(ods[i][:], b[i*da.ShareSize:])
-		}
-		return ods, nil
+		return sharesOf(b), nil
 	}
 	return nil, fmt.Errorf("%w: no square staged for height %d with data root %x", ErrNotFound, height, dataRoot)
 }
@@ -501,39 +497,25 @@ func (s *Store) dropLeftovers(height uint64) {
 // when it was written: any other bytes are ErrCorrupt, never returned.
 // ErrNotFound if the square was never stored or has been pruned.
 func (s *Store) Square(ctx context.Context, height uint64) (ods []da.Share, dataRoot [32]byte, err error) {
-	if err := s.enter(); err != nil {
-		return nil, dataRoot, err
-	}
-	defer s.life.RUnlock()
-	f, rec, err := s.openSquare(ctx, height)
+	b, dataRoot, err := s.SquareBytes(ctx, height)
 	if err != nil {
 		return nil, dataRoot, err
 	}
-	defer f.Close()
-	ods = make([]da.Share, int(rec.width)*int(rec.width))
-	check := newFileSum(rec.version)
-	r := bufio.NewReaderSize(f, ioBuffer)
-	for i := range ods {
-		if i%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, dataRoot, err
-			}
-		}
-		if _, err := io.ReadFull(r, ods[i][:]); err != nil {
-			return nil, dataRoot, fmt.Errorf("%w: square %d: reading share %d: %v", ErrCorrupt, height, i, err)
-		}
-		check.Write(ods[i][:])
+	return sharesOf(b), dataRoot, nil
+}
+
+// sharesOf copies b, a whole number of shares, into shares.
+func sharesOf(b []byte) []da.Share {
+	shares := make([]da.Share, len(b)/da.ShareSize)
+	for i := range shares {
+		copy(shares[i][:], b[i*da.ShareSize:])
 	}
-	if err := rec.checkSum(height, check); err != nil {
-		return nil, dataRoot, err
-	}
-	return ods, rec.dataRoot, nil
+	return shares
 }
 
 // SquareBytes is Square with the square as its file holds it: k² shares
-// of 512 bytes, row-major, in one slice, checked the same way. It is
-// what a peer asking for the square is sent, without the shares being
-// decoded and encoded again.
+// of 512 bytes, row-major, in one slice. It is what a peer asking for the
+// square is sent, without the shares being decoded and encoded again.
 func (s *Store) SquareBytes(ctx context.Context, height uint64) (ods []byte, dataRoot [32]byte, err error) {
 	if err := s.enter(); err != nil {
 		return nil, dataRoot, err
